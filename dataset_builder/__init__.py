@@ -1,0 +1,1 @@
+"""Stage 1: build the Pokémon cry dataset (Pokédex + cries → realistic variants → Hugging Face dataset)."""

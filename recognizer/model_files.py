@@ -1,0 +1,67 @@
+"""Extra files a model folder carries beside the ``transformers`` ones.
+
+``pokedex.json`` (per-species metadata keyed by the label name in ``config.id2label``) and
+``calibration.json`` (softmax temperature and the "not sure" threshold). The trainer writes them;
+the app and the evaluator read them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+POKEDEX_FILE = "pokedex.json"
+CALIBRATION_FILE = "calibration.json"
+
+
+@dataclass
+class SpeciesInfo:
+    pokedex_id: int
+    names: dict[str, str]
+    types: list[str] = field(default_factory=list)
+    generation: int = 0
+    sprite_url: str = ""
+
+
+@dataclass
+class Calibration:
+    temperature: float = 1.0
+    """Logits are divided by it before the softmax (fitted on validation)."""
+    threshold: float = 0.0
+    """A top-1 probability below it is reported as "not sure"."""
+    target_precision: float = 0.95
+    """The precision on validation the threshold was chosen for."""
+
+
+def save_pokedex(model_dir: str | os.PathLike, species: dict[str, SpeciesInfo], languages: list[str]) -> None:
+    payload = {"languages": list(languages), "species": {k: asdict(v) for k, v in species.items()}}
+    _atomic_write_json(Path(model_dir) / POKEDEX_FILE, payload)
+
+
+def load_pokedex(model_dir: str | os.PathLike) -> tuple[dict[str, SpeciesInfo], list[str]]:
+    path = Path(model_dir) / POKEDEX_FILE
+    if not path.exists():
+        return {}, ["en"]
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    species = {k: SpeciesInfo(**v) for k, v in payload.get("species", {}).items()}
+    return species, list(payload.get("languages", ["en"]))
+
+
+def save_calibration(model_dir: str | os.PathLike, calibration: Calibration) -> None:
+    _atomic_write_json(Path(model_dir) / CALIBRATION_FILE, asdict(calibration))
+
+
+def load_calibration(model_dir: str | os.PathLike) -> Calibration:
+    path = Path(model_dir) / CALIBRATION_FILE
+    if not path.exists():
+        return Calibration()
+    return Calibration(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def _atomic_write_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

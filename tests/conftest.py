@@ -1,0 +1,29 @@
+"""Shared fixtures: synthetic audio only; nothing here downloads or needs ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+SHARED_POKEAPI = Path(__file__).resolve().parents[1].parent / "shared" / "pokeapi"
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def shared_pokeapi() -> Path:
+    """The real data beside the checkout; tests that need it skip cleanly on a user's clone."""
+    if not SHARED_POKEAPI.is_dir():
+        pytest.skip("../shared/pokeapi is not beside this checkout")
+    return SHARED_POKEAPI
