@@ -23,6 +23,10 @@ CONDITIONS = ("clean", "augmented", "capture")
 loudspeaker → room → microphone → codec chain on top."""
 
 
+NAME_FALLBACKS = {"ja": ("ja-Hrkt", "ja")}
+"""Keys of ``Species.names`` tried, in order, for a column language (``ja`` is the kana name)."""
+
+
 def name_column(lang: str) -> str:
     """``name_zh-Hans`` is not a valid identifier everywhere: columns use underscores."""
     return "name_" + lang.replace("-", "_")
@@ -43,6 +47,13 @@ class Species:
     @property
     def name(self) -> str:
         return self.names.get("en") or self.identifier.title()
+
+    def localized_name(self, lang: str) -> str:
+        """The name in ``lang`` (BCP 47 tag as in ``NAME_LANGUAGES``), else the English name."""
+        for key in NAME_FALLBACKS.get(lang, (lang,)):
+            if self.names.get(key):
+                return self.names[key]
+        return self.name
 
 
 @dataclass

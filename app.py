@@ -1,0 +1,225 @@
+"""The Gradio Space: record or upload a Pokémon cry, get its name, sprite and an honest confidence.
+
+``python app.py`` serves ``demo`` on 127.0.0.1:7860 (``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``
+override). The model is ``$MODEL_ID`` or the embedded ``models/default``, loaded on first use.
+The one public API endpoint is ``/predict``: an audio file in, the top-5 ``{name: probability}`` out.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import threading
+
+import gradio as gr
+
+from dataset_builder.audio import MAX_RECORDING_SECONDS
+from recognizer.loading import ModelNotFoundError
+from recognizer.predict import NOT_SURE_MESSAGE, SILENCE, Prediction, Recognizer
+from recognizer.recording import MAX_UPLOAD_BYTES, RecordingError
+
+TOP_K = 5
+LANGUAGE_NAMES = {
+    "en": "English", "fr": "Français", "ja": "日本語", "de": "Deutsch", "es": "Español", "it": "Italiano",
+    "ko": "한국어", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", "ja-Hrkt": "にほんご", "roomaji": "Rōmaji",
+    "cs": "Čeština",
+}
+DEFAULT_LANGUAGES = ["en", "fr", "ja", "de", "es"]
+ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+
+CSS = """
+.gradio-container { max-width: 960px !important; margin: 0 auto !important; }
+#who-title h1 { margin-bottom: 0.2em; }
+#who-card { min-height: 9rem; }
+.who-card { display: flex; gap: 1rem; align-items: center; padding: 0.5rem 0.25rem; }
+.who-card img { width: 96px; height: 96px; image-rendering: pixelated; object-fit: contain; flex: none; }
+.who-name { font-size: 1.6rem; font-weight: 700; line-height: 1.2; }
+.who-meta { opacity: 0.8; margin-top: 0.2rem; }
+.who-confidence { margin-top: 0.3rem; font-weight: 600; }
+.who-not-sure { font-size: 1.3rem; font-weight: 700; }
+.who-hint { opacity: 0.8; margin-top: 0.3rem; }
+#who-go { font-size: 1.15rem; min-height: 3rem; }
+"""
+
+# Record what the microphone hears: the browser's voice processing (noise suppression, automatic gain,
+# echo cancellation) is tuned for speech and distorts or removes cries. Gradio's recorder asks for
+# getUserMedia({audio: ...}); this adds the constraints to that request.
+HEAD = """<script>
+(() => {
+  const media = navigator.mediaDevices;
+  if (!media || !media.getUserMedia || media.whoRawAudio) return;
+  const getUserMedia = media.getUserMedia.bind(media);
+  media.getUserMedia = (constraints) => {
+    if (constraints && constraints.audio) {
+      const audio = typeof constraints.audio === "object" ? constraints.audio : {};
+      constraints = {...constraints, audio: {echoCancellation: false, noiseSuppression: false, autoGainControl: false, ...audio}};
+    }
+    return getUserMedia(constraints);
+  };
+  media.whoRawAudio = true;
+})();
+</script>"""
+
+log = logging.getLogger("who_tf_screamin")
+_recognizer: Recognizer | None = None
+_recognizer_lock = threading.Lock()
+
+
+def get_recognizer() -> Recognizer:
+    """The model named by $MODEL_ID (default models/default), loaded once on first use."""
+    global _recognizer
+    with _recognizer_lock:
+        if _recognizer is None:
+            try:
+                _recognizer = Recognizer.from_pretrained()
+            except ModelNotFoundError as err:
+                raise _error(f"The model is not available: {err}", "No model") from err
+        return _recognizer
+
+
+def recognize(audio_path: str | None) -> Prediction:
+    """Run the recording through the recognizer; bad input and silence become a gr.Error."""
+    if not audio_path:
+        raise _error("No recording yet: press the microphone to record the cry, or upload an audio file.", "No audio")
+    try:
+        prediction = get_recognizer().predict_file(audio_path)
+    except RecordingError as err:
+        raise _error(str(err), "Cannot use this recording") from err
+    if prediction.reason == SILENCE:
+        raise _error(
+            "The recording is silent: check that the microphone is allowed and hold the phone close to the speaker.",
+            "Silence",
+        )
+    return prediction
+
+
+def _error(message: str, title: str) -> gr.Error:
+    """A user-facing error: shown in the page (and to API clients), without a server traceback."""
+    log.info("%s: %s", title, message)
+    return gr.Error(message, title=title, print_exception=False)
+
+
+def predict(audio: str | None) -> dict[str, float]:
+    """API: one audio file in, the top-5 {English name: calibrated probability} out."""
+    return recognize(audio).label_dict("en")
+
+
+def identify(audio: str | None, language: str):
+    """UI: the label, the species card and the prediction (kept to re-render in another language)."""
+    prediction = recognize(audio)
+    return prediction.label_dict(language), card_html(prediction, language), prediction
+
+
+def rerender(prediction: Prediction | None, language: str):
+    """UI: the same answer with names in another language (no new inference)."""
+    if prediction is None:
+        return None, card_html(None, language)
+    return prediction.label_dict(language), card_html(prediction, language)
+
+
+def language_choices() -> gr.Dropdown:
+    """UI (on page load): the model's languages, the five main ones first."""
+    try:
+        available = get_recognizer().languages
+    except gr.Error:
+        available = ["en"]
+    ordered = [c for c in DEFAULT_LANGUAGES if c in available] + [c for c in available if c not in DEFAULT_LANGUAGES]
+    return gr.Dropdown(choices=[(LANGUAGE_NAMES.get(c, c), c) for c in ordered or ["en"]])
+
+
+def card_html(prediction: Prediction | None, language: str) -> str:
+    """The verdict: the species (sprite, dex number, types, generation, confidence) or "not sure"."""
+    if prediction is None or prediction.top is None:
+        return '<div class="who-card who-hint">Your answer will appear here.</div>'
+    top = prediction.top
+    name = html.escape(top.name(language))
+    percent = f"{100 * top.probability:.0f} %"
+    if prediction.not_sure:
+        explanation = html.escape(prediction.explanation)
+        return (
+            f'<div class="who-card"><div><div class="who-not-sure">{html.escape(NOT_SURE_MESSAGE)}</div>'
+            f'<div class="who-hint">{explanation} Best guess: {name} ({percent}).</div></div></div>'
+        )
+    species = top.species
+    sprite = meta = ""
+    if species is not None:
+        if species.sprite_url:
+            # The browser fetches the sprite; offline it is simply left out, the answer never waits for it.
+            sprite = (
+                f'<img src="{html.escape(species.sprite_url)}" alt="{name}" loading="lazy" '
+                'referrerpolicy="no-referrer" onerror="this.style.display=\'none\'">'
+            )
+        parts = [f"#{species.pokedex_id:04d}"]
+        if species.types:
+            parts.append(" / ".join(t.capitalize() for t in species.types))
+        if species.generation:
+            parts.append(f"Generation {ROMAN[species.generation] if species.generation < len(ROMAN) else species.generation}")
+        meta = f'<div class="who-meta">{html.escape(" · ".join(parts))}</div>'
+    return (
+        f'<div class="who-card">{sprite}<div><div class="who-name">{name}</div>{meta}'
+        f'<div class="who-confidence">Confidence: {percent}</div></div></div>'
+    )
+
+
+with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry") as demo:
+    gr.Markdown(
+        "# who_tf_screamin\n"
+        f"Hold your phone close to the game, TV or speaker and record the cry — or upload a recording (up to {MAX_RECORDING_SECONDS:.0f} s).\n\n"
+        "Press **Who's that Pokémon?** to get the top 5 guesses; when the cry is unclear it honestly says it is not sure.",
+        elem_id="who-title",
+    )
+    with gr.Row(equal_height=False):
+        with gr.Column(min_width=300):
+            audio = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Cry", elem_id="who-audio")
+            language = gr.Dropdown(
+                choices=[(LANGUAGE_NAMES[c], c) for c in DEFAULT_LANGUAGES], value="en", label="Names in",
+                elem_id="who-language",
+            )
+            go = gr.Button("Who's that Pokémon?", variant="primary", elem_id="who-go")
+        with gr.Column(min_width=300):
+            card = gr.HTML(card_html(None, "en"), elem_id="who-card")
+            label = gr.Label(num_top_classes=TOP_K, label="Top 5 guesses", elem_id="who-label")
+    last = gr.State(None)
+
+    # The public API: one audio file in, the top-5 label dict out (a hidden trigger; the UI uses `go`).
+    api_label = gr.Label(num_top_classes=TOP_K, visible=False)
+    api_trigger = gr.Button(visible=False)
+    api_trigger.click(predict, inputs=audio, outputs=api_label, api_name="predict", concurrency_id="model")
+
+    go.click(
+        identify, inputs=[audio, language], outputs=[label, card, last],
+        api_visibility="private", concurrency_id="model",
+    )
+    language.change(rerender, inputs=[last, language], outputs=[label, card], api_visibility="private", queue=False)
+    demo.load(language_choices, outputs=language, api_visibility="private")
+
+
+def _warm_up() -> None:
+    try:
+        get_recognizer()
+    except gr.Error as err:
+        log.error("%s", err.message)
+
+
+def main(**launch_kwargs) -> None:
+    """Serve ``demo``; keyword arguments override the launch options (tests pass a port and prevent_thread_lock)."""
+    threading.Thread(target=_warm_up, daemon=True).start()
+    options = dict(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        max_file_size=MAX_UPLOAD_BYTES,
+        css=CSS,
+        head=HEAD,
+        theme=gr.themes.Soft(
+            primary_hue="amber", secondary_hue="red", font=["ui-sans-serif", "system-ui", "sans-serif"],
+            font_mono=["ui-monospace", "monospace"],
+        ),
+        footer_links=["api", "gradio"],
+    )
+    options.update(launch_kwargs)
+    demo.queue(default_concurrency_limit=1, max_size=32).launch(**options)
+
+
+if __name__ == "__main__":
+    main()

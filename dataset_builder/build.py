@@ -1,0 +1,354 @@
+"""Orchestrates a build: Pokédex → selection → cries (download, validate) → variants (parallel) → dataset folder.
+
+Every variant draws from a random stream of its own (see :mod:`dataset_builder.splits`), so the dataset does
+not depend on ``num_proc`` or on scheduling, and the same seed gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import shlex
+import time
+from dataclasses import dataclass, field, fields
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, SILENCE_DBFS, encode_wav
+from .card import CardInfo, render_card
+from .config import BuildConfig, SourceConfig
+from .http import DownloadError, HttpClient, HttpConfig
+from .schema import NAME_LANGUAGES, SPLITS, CryRef, Species, features, name_column
+from .selection import SelectionError, parse_generations, parse_ids, parse_list, select_renditions, select_species
+from .sources import Source, make_source
+from .splits import SplitPolicy, VariantJob
+from .validate import CryError, load_cry, loudest_frame_dbfs
+from .writer import atomic_folder, check_output, write_split
+
+logger = logging.getLogger(__name__)
+
+
+class BuildError(RuntimeError):
+    """The build cannot go on; the message lists what failed and what to do."""
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    counts: dict[str, dict[str, int]]
+    """split → condition → rows."""
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    variant_seconds: float = 0.0
+    """Wall time of the variant stage alone (what the benchmark reports)."""
+    http_requests: int = 0
+    hub_url: str | None = None
+
+    @property
+    def rows(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
+
+
+@dataclass
+class OriginalTask:
+    """One original cry and every row it contributes; the unit of parallel work."""
+
+    cry: np.ndarray
+    columns: dict
+    """Columns that are the same for all its rows (label, names, types, URLs…)."""
+    jobs: list[VariantJob]
+
+
+def build(source_config: SourceConfig, build_config: BuildConfig, augment_config=None) -> BuildResult:
+    """Run a whole build and return where it went and what it holds; raises on any unusable input."""
+    from .backgrounds import BackgroundBank, BackgroundConfig
+    from .variants import AugmentConfig, VariantMaker
+
+    start = time.perf_counter()
+    # Every flag is checked before anything is downloaded.
+    ids, generations = parse_ids(source_config.ids), parse_generations(source_config.generations)
+    requested_renditions = parse_list(source_config.renditions)
+    target = check_output(build_config.output)
+    cache = Path(build_config.cache_dir).expanduser()
+    http = HttpClient(HttpConfig(cache_dir=str(cache), max_concurrency=build_config.max_concurrency))
+    source = make_source(source_config, http)
+    species, renditions = _select(source, ids, generations, requested_renditions, build_config.holdout_rendition)
+    policy = SplitPolicy(
+        variants_per_cry=build_config.variants_per_cry,
+        validation_fraction=build_config.validation_fraction,
+        test_fraction=build_config.test_fraction,
+        capture_fraction=build_config.capture_fraction,
+        holdout_rendition=build_config.holdout_rendition,
+    )
+    background_config = BackgroundConfig(
+        music_dir=build_config.music_dir,
+        youtube_playlist=build_config.youtube_playlist,
+        procedural=build_config.procedural_backgrounds,
+        cache_dir=str(cache / "backgrounds"),
+    )
+    bank = BackgroundBank.build(background_config, seed=build_config.seed)  # fails fast on an unusable music folder
+
+    refs = source.cry_refs(species, renditions)
+    cries, missing = download_cries(source, refs)
+    if missing and not build_config.allow_missing:
+        raise BuildError(_failure_report(missing, len(refs), cache))
+    if missing:
+        logger.warning("%s", _failure_report(missing, len(refs), cache, allowed=True))
+    refs = [r for r in refs if r.url in cries]
+    if not refs:
+        raise BuildError("no usable cry: every download or validation failed (see above)")
+    if build_config.holdout_rendition and all(r.rendition == build_config.holdout_rendition for r in refs):
+        raise BuildError(f"--holdout-rendition {build_config.holdout_rendition}: no other rendition left for train")
+
+    maker = VariantMaker(augment_config or AugmentConfig(), bank, seed=build_config.seed)  # simulates rooms (cached)
+    labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
+    label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
+    feats = features([s.name for s in labelled])
+    tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), policy.jobs(r)) for r in refs]
+
+    variant_start = time.perf_counter()
+    rows = make_variants(tasks, maker, build_config.seed, build_config.num_proc)
+    variant_seconds = time.perf_counter() - variant_start
+    by_split = {s: [row for key, row in rows if key[0] == SPLITS.index(s)] for s in SPLITS}
+    counts = {s: {c: sum(r["condition"] == c for r in by_split[s]) for c in ("clean", "augmented", "capture")} for s in SPLITS}
+    counts = {s: c for s, c in counts.items() if sum(c.values())}
+
+    card = CardInfo(
+        features=feats,
+        counts=counts,
+        policy_text=policy.describe(),
+        command=command_line(source_config, build_config),
+        source=source.name,
+        source_urls=_source_urls(source_config),
+        n_species=len(labelled),
+        renditions=sorted({r.rendition for r in refs}),
+        seed=build_config.seed,
+        backgrounds=_describe_backgrounds(background_config),
+        missing=missing,
+        versions=_versions(),
+    )
+    with atomic_folder(target) as tmp:
+        for split in counts:
+            write_split(by_split[split], feats, tmp, split)
+        (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
+    result = BuildResult(target, counts, missing, time.perf_counter() - start, variant_seconds, http.requests)
+    logger.info("wrote %d rows to %s in %.1f s (%s)", result.rows, target, result.seconds, _counts_text(counts))
+    if build_config.push_to_hub:
+        from .hub import push_folder
+
+        try:
+            result.hub_url = push_folder(target, build_config.push_to_hub, private=build_config.private)
+        except Exception as err:  # the Hub client raises many types; the built folder is kept either way
+            raise BuildError(
+                f"the dataset is built at {target}, but --push-to-hub {build_config.push_to_hub} failed "
+                f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); check HF_ENDPOINT / HF_TOKEN "
+                "and push the folder again (a rebuild reuses the download cache)"
+            ) from err
+        logger.info("pushed to %s", result.hub_url)
+    return result
+
+
+def _select(
+    source: Source, ids: list[int] | None, generations: list[int] | None, requested: list[str] | None, holdout: str | None
+) -> tuple[list[Species], list[str]]:
+    try:
+        pokedex = source.pokedex()
+    except DownloadError as err:
+        raise BuildError(
+            f"source {source.name}: cannot read the Pokédex: {err}. Check the base URL flags "
+            "(--pokeapi-url / --pokebip-url) and that the host is reachable"
+        ) from err
+    species = select_species(pokedex, ids, generations)
+    renditions = select_renditions(requested, source.renditions, source.name)
+    if holdout is not None:
+        if holdout not in renditions:
+            raise SelectionError(f"--holdout-rendition {holdout!r} is not among the selected renditions {renditions}")
+        if len(renditions) < 2:
+            raise SelectionError(f"--holdout-rendition {holdout!r} needs another rendition for train; got only {renditions}")
+    return species, renditions
+
+
+def download_cries(source: Source, refs: list[CryRef]) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Fetch (cached) and validate every cry: ``url → samples`` and a ``(url, reason)`` list of failures."""
+    fetched = source.fetch(refs)
+    cries, missing = {}, []
+    for ref in refs:
+        data = fetched[ref.url]
+        if isinstance(data, DownloadError):
+            missing.append((ref.url, data.reason))
+            continue
+        try:
+            cries[ref.url] = load_cry(data, ref.url)
+        except CryError as err:
+            missing.append((ref.url, str(err).removeprefix(f"{ref.url}: ")))
+    return cries, missing
+
+
+def _failure_report(missing: list[tuple[str, str]], total: int, cache: Path, allowed: bool = False) -> str:
+    head = f"{len(missing)} of {total} cries could not be used"
+    tail = (
+        "built without them (--allow-missing)"
+        if allowed
+        else f"nothing downloaded is lost (cache: {cache}); rerun to retry, or pass --allow-missing to build without them"
+    )
+    return "\n".join([head + ":", *(f"  {url}: {reason}" for url, reason in missing), tail])
+
+
+def _constant_columns(ref: CryRef, label: int) -> dict:
+    sp = ref.species
+    cols = {"label": label, "pokedex_id": sp.pokedex_id}
+    cols.update({name_column(lang): sp.localized_name(lang) for lang in NAME_LANGUAGES})
+    cols.update(
+        {"types": list(sp.types), "generation": sp.generation, "rendition": ref.rendition, "source_url": ref.url, "sprite_url": sp.sprite_url}
+    )
+    return cols
+
+
+# --- the variant stage -------------------------------------------------------------------------------------
+
+_MAKER = None
+_SEED = 0
+
+
+def _init_worker(maker, seed: int, torch_threads: int | None = 1) -> None:
+    global _MAKER, _SEED
+    _MAKER, _SEED = maker, seed
+    if torch_threads:
+        try:
+            import torch
+
+            torch.set_num_threads(torch_threads)
+        except ImportError:
+            pass
+
+
+def _make_task_rows(task: OriginalTask) -> list[tuple[tuple, dict]]:
+    out = []
+    for job in task.jobs:
+        rng = job.rng(_SEED)
+        variant = _MAKER.make(task.cry, job.split, job.condition, rng)
+        audio = np.asarray(variant.audio, dtype=np.float32)
+        where = f"{task.columns['source_url']} ({job.split}, {job.condition} #{job.index})"
+        if audio.ndim != 1 or audio.size == 0 or not np.all(np.isfinite(audio)):
+            raise BuildError(f"{where}: variant audio is empty, not mono or holds NaN/Inf (recipe {variant.recipe})")
+        if loudest_frame_dbfs(audio) < SILENCE_DBFS:
+            raise BuildError(f"{where}: variant is silent (recipe {variant.recipe})")
+        recipe = {"stream": list(job.entropy(_SEED)), **variant.recipe}
+        row = dict(task.columns)
+        row.update(
+            {
+                "audio": {
+                    "bytes": encode_wav(audio, SAMPLE_RATE),
+                    "path": f"{job.pokedex_id:04d}_{job.rendition}_{job.split}_{job.index:03d}.wav",
+                },
+                "condition": job.condition,
+                "background_kind": variant.background_kind,
+                "background_id": variant.background_id,
+                "snr_db": None if variant.snr_db is None else float(variant.snr_db),
+                "recipe": json.dumps(recipe, sort_keys=True, default=_json_default, ensure_ascii=False),
+            }
+        )
+        out.append((job.sort_key, row))
+    return out
+
+
+def make_variants(tasks: list[OriginalTask], maker, seed: int, num_proc: int = 1) -> list[tuple[tuple, dict]]:
+    """All rows of all tasks, sorted by (split, Pokédex id, rendition, index), over ``num_proc`` processes."""
+    from tqdm.auto import tqdm
+
+    total = sum(len(t.jobs) for t in tasks)
+    rows: list[tuple[tuple, dict]] = []
+    with tqdm(total=total, desc="variants", unit="variant") as bar:
+        if num_proc <= 1:
+            _init_worker(maker, seed, torch_threads=None)
+            for task in tasks:
+                rows.extend(_make_task_rows(task))
+                bar.update(len(task.jobs))
+        else:
+            ctx = multiprocessing.get_context("spawn")
+            with ctx.Pool(num_proc, initializer=_init_worker, initargs=(maker, seed)) as pool:
+                for task_rows in pool.imap_unordered(_make_task_rows, tasks):
+                    rows.extend(task_rows)
+                    bar.update(len(task_rows))
+    rows.sort(key=lambda kv: kv[0])
+    return rows
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"recipe value {value!r} ({type(value).__name__}) is not JSON-serialisable")
+
+
+# --- what the card reports ---------------------------------------------------------------------------------
+
+_NOT_IN_COMMAND = {"cache_dir", "num_proc", "max_concurrency", "push_to_hub", "private"}
+"""Flags that do not change the dataset's content."""
+
+
+def command_line(source_config: SourceConfig, build_config: BuildConfig) -> str:
+    """The ``python -m dataset_builder`` command that reproduces this dataset (non-default flags only)."""
+    args = ["python", "-m", "dataset_builder"]
+    for cfg in (source_config, build_config):
+        for f in fields(cfg):
+            value = getattr(cfg, f.name)
+            if f.name in _NOT_IN_COMMAND or (f.name != "output" and value == _default(f)):
+                continue
+            flag = "--" + f.name.replace("_", "-")
+            if f.name == "output":
+                value = Path(value).name  # the folder's name: the card must not depend on where it was built
+            if isinstance(value, bool):
+                args += [flag] if value else [flag, "false"]
+            else:
+                args += [flag, str(value)]
+    return shlex.join(args)
+
+
+def _default(f):
+    from dataclasses import MISSING
+
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def _source_urls(cfg: SourceConfig) -> dict[str, str]:
+    if cfg.source == "pokeapi":
+        return {"pokedex": cfg.pokeapi_url, "cries": cfg.cries_url, "sprites": cfg.sprites_url}
+    if cfg.source == "pokebip":
+        return {"pokedex": f"{cfg.pokebip_url}/pokedex/{cfg.pokebip_version}", "names": cfg.pokeapi_url}
+    return {"folder": Path(cfg.folder or "").name or "(folder)"}
+
+
+def _describe_backgrounds(cfg) -> str:
+    parts = []
+    if cfg.music_dir:
+        parts.append(f"the builder's own music folder ({Path(cfg.music_dir).name})")
+    if cfg.youtube_playlist:
+        parts.append(f"YouTube playlist {cfg.youtube_playlist}")
+    if cfg.procedural:
+        parts.append("built-in procedural backgrounds (chiptune-like music, coloured noise, babble)")
+    return "; ".join(parts) + ". Each recording belongs to exactly one split."
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("datasets", "numpy", "torch", "torchaudio", "audiomentations", "pyroomacoustics", "scipy", "soundfile"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _counts_text(counts: dict[str, dict[str, int]]) -> str:
+    return ", ".join(f"{s}: {sum(c.values())}" for s, c in counts.items())

@@ -1,0 +1,128 @@
+"""The dataset card (README.md): YAML metadata the Hub and ``load_dataset`` read, then how the data was made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .schema import CONDITIONS, NAME_LANGUAGES, SPLITS
+from .writer import BUILD_MARKER
+
+COPYRIGHT = (
+    "The cries (and the sprites the `sprite_url` column points to) are © The Pokémon Company, Nintendo, "
+    "Creatures Inc. and GAME FREAK inc.; PokeAPI distributes them (the compilation under CC0). They are "
+    "shared here for research and fan use; no claim is made on them. Pokémon names are trademarks of Nintendo."
+)
+
+
+@dataclass
+class CardInfo:
+    """What the card reports about one build."""
+
+    features: object
+    counts: dict[str, dict[str, int]]
+    """split → condition → rows."""
+    policy_text: str
+    command: str
+    source: str
+    source_urls: dict[str, str]
+    n_species: int
+    renditions: list[str]
+    seed: int
+    backgrounds: str
+    missing: list[tuple[str, str]] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+
+
+def size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def card_yaml(info: CardInfo) -> str:
+    """YAML front matter: configs pointing at ``data/<split>-*`` plus ``dataset_info`` with the features."""
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCardData
+
+    total = sum(sum(c.values()) for c in info.counts.values())
+    data = DatasetCardData(
+        pretty_name="Pokémon cries, as a phone hears them",
+        license="other",
+        license_name="pokemon-cries",
+        language=sorted({lang.split("-")[0] for lang in NAME_LANGUAGES}),
+        task_categories=["audio-classification"],
+        tags=["pokemon", "audio", "cries", BUILD_MARKER],
+        size_categories=[size_category(total)],
+    )
+    splits = SplitDict()
+    for split in SPLITS:
+        if split in info.counts:
+            splits.add(SplitInfo(name=split, num_examples=sum(info.counts[split].values())))
+    MetadataConfigs({"default": {"data_files": [{"split": s, "path": f"data/{s}-*"} for s in SPLITS if s in info.counts]}}).to_dataset_card_data(data)
+    DatasetInfosDict({"default": DatasetInfo(features=info.features, splits=splits)}).to_dataset_card_data(data)
+    return data.to_yaml()
+
+
+def render_card(info: CardInfo) -> str:
+    """The whole README.md."""
+    lines = ["---", card_yaml(info).strip(), "---", "", "# Pokémon cries, as a phone hears them", ""]
+    lines += [
+        f"Cries of {info.n_species} Pokémon species ({', '.join(info.renditions)} renditions), each as a clean copy and "
+        "as variants made the way a phone hears a game, a TV or a speaker: time stretch, pitch shift (±1 semitone, so "
+        "evolution lines that share a base cry stay apart), filters and background sound at a drawn SNR, then a "
+        "capture chain (loudspeaker band-limit and distortion, simulated room reverberation, microphone noise and "
+        "colouring, gain and clipping, lossy codecs, the cry placed inside a longer recording). Made by the "
+        f"`{BUILD_MARKER}` dataset builder.",
+        "",
+        "## Load it",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        'ds = load_dataset("PATH_OR_REPO_ID")  # this folder (offline) or its Hub copy',
+        'row = ds["train"][0]',
+        'row["audio"]["array"], ds["train"].features["label"].int2str(row["label"])',
+        "```",
+        "",
+        "The folder uses the Hub's parquet layout (`data/<split>-*.parquet` + this card): `datasets.load_dataset` reads it "
+        "locally exactly like the Hub copy; `datasets.load_from_disk` does not (it expects `save_to_disk`'s layout).",
+        "",
+        "## Splits",
+        "",
+        info.policy_text,
+        "",
+        "| split | " + " | ".join(CONDITIONS) + " | total |",
+        "| --- | " + " | ".join("---:" for _ in CONDITIONS) + " | ---: |",
+    ]
+    for split in SPLITS:
+        c = info.counts.get(split, {})
+        lines.append(f"| {split} | " + " | ".join(str(c.get(k, 0)) for k in CONDITIONS) + f" | {sum(c.values())} |")
+    lines += [
+        "",
+        "## Columns",
+        "",
+        "- `audio`: 16 kHz mono (16-bit WAV); `label`: ClassLabel whose names are the English species names.",
+        "- `pokedex_id`, `name_<lang>` (" + ", ".join(NAME_LANGUAGES) + "; the English name when a language lacks one), "
+        "`types`, `generation`, `rendition`, `sprite_url`, `source_url` (the original cry).",
+        "- `condition` (clean / augmented / capture), `background_kind`, `background_id`, `snr_db`, and `recipe`: JSON with "
+        "every drawn parameter and the variant's random stream (`stream`: seed, split, Pokédex id, rendition, index).",
+        "",
+        "## How it was built",
+        "",
+        "```",
+        info.command,
+        "```",
+        "",
+        f"- Source: `{info.source}` — " + ", ".join(f"{k}: {v}" for k, v in info.source_urls.items()),
+        f"- Seed: {info.seed} (the same command gives a byte-identical dataset).",
+        f"- Backgrounds: {info.backgrounds}",
+    ]
+    if info.versions:
+        lines.append("- Software: " + ", ".join(f"{k} {v}" for k, v in sorted(info.versions.items())))
+    if info.missing:
+        lines += ["", f"Left out (`--allow-missing`), {len(info.missing)} cries:", ""]
+        lines += [f"- {url}: {reason}" for url, reason in info.missing]
+    lines += ["", "## Copyright", "", COPYRIGHT, ""]
+    return "\n".join(lines)

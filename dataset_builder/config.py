@@ -1,0 +1,89 @@
+"""Typed configuration of a build; the command line is parsed straight into these dataclasses."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+POKEAPI_URL = "https://raw.githubusercontent.com/PokeAPI/pokeapi/master"
+"""Stands in for the PokeAPI repository: CSVs under ``data/v2/csv/``."""
+CRIES_URL = "https://raw.githubusercontent.com/PokeAPI/cries/main"
+"""Stands in for the PokeAPI/cries repository: ``cries/pokemon/<latest|legacy>/<id>.ogg``."""
+SPRITES_URL = "https://raw.githubusercontent.com/PokeAPI/sprites/master"
+"""Stands in for the PokeAPI/sprites repository: ``sprites/pokemon/...``."""
+POKEBIP_URL = "https://www.pokebip.com"
+"""Pokébip: Pokédex pages under ``pokedex/<version>``, cries under ``audio/cris-sl/<number>.mp3``."""
+
+
+def default_cache_dir() -> str:
+    """``$WHO_TF_SCREAMIN_CACHE``, else ``$XDG_CACHE_HOME/who_tf_screamin``, else ``~/.cache/who_tf_screamin``."""
+    if os.environ.get("WHO_TF_SCREAMIN_CACHE"):
+        return os.environ["WHO_TF_SCREAMIN_CACHE"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "who_tf_screamin")
+
+
+def _help(text: str) -> dict:
+    return {"help": text}
+
+
+@dataclass
+class SourceConfig:
+    """Where the Pokédex and the cries come from, and which of them to take."""
+
+    source: str = field(default="pokeapi", metadata=_help("Cry source: pokeapi (default), pokebip or folder."))
+    pokeapi_url: str = field(default=POKEAPI_URL, metadata=_help("Base URL standing in for the PokeAPI repository (CSV export)."))
+    cries_url: str = field(default=CRIES_URL, metadata=_help("Base URL standing in for the PokeAPI/cries repository."))
+    sprites_url: str = field(default=SPRITES_URL, metadata=_help("Base URL standing in for the PokeAPI/sprites repository."))
+    pokebip_url: str = field(default=POKEBIP_URL, metadata=_help("Base URL of pokebip.com (source pokebip)."))
+    pokebip_version: str = field(default="rouge-bleu", metadata=_help("Pokébip Pokédex page, e.g. rouge-bleu."))
+    folder: str | None = field(
+        default=None,
+        metadata=_help("Source folder: <pokedex_id>.<ogg|mp3|wav|flac> files (or <rendition>/<id>.<ext>), optional metadata.csv."),
+    )
+    ids: str | None = field(default=None, metadata=_help("National Pokédex numbers, e.g. 1-151,250 (default: all)."))
+    generations: str | None = field(default=None, metadata=_help("Generations, e.g. 1,2 (default: all)."))
+    renditions: str | None = field(
+        default=None, metadata=_help("Cry renditions, e.g. latest,legacy (default: every one the source has).")
+    )
+
+
+@dataclass
+class BuildConfig:
+    """How the dataset is made and where it goes."""
+
+    output: str = field(metadata=_help("Folder of the dataset (written atomically; load it with datasets.load_dataset)."))
+    variants_per_cry: int = field(
+        default=25, metadata=_help("Augmented + capture variants per original cry, over all splits (plus one clean copy per split).")
+    )
+    seed: int = field(default=0, metadata=_help("The one seed every random draw derives from."))
+    num_proc: int = field(default=1, metadata=_help("Worker processes making variants."))
+    holdout_rendition: str | None = field(
+        default=None, metadata=_help("Put every variant of this rendition (e.g. legacy) in test only.")
+    )
+    validation_fraction: float = field(default=0.15, metadata=_help("Share of each original's variants in validation."))
+    test_fraction: float = field(default=0.15, metadata=_help("Share of each original's variants in test."))
+    capture_fraction: float = field(
+        default=0.6, metadata=_help("Share of variants made with the full capture chain (the rest: the four augmentation families).")
+    )
+    music_dir: str | None = field(default=None, metadata=_help("Folder of your own background music recordings."))
+    youtube_playlist: str | None = field(default=None, metadata=_help("YouTube playlist of background music (needs yt-dlp)."))
+    procedural_backgrounds: bool = field(
+        default=True, metadata=_help("Also use built-in procedural backgrounds (no download needed).")
+    )
+    allow_missing: bool = field(default=False, metadata=_help("Skip cries that fail to download or validate instead of failing."))
+    cache_dir: str = field(default_factory=default_cache_dir, metadata=_help("Download cache; a rerun fetches nothing twice."))
+    push_to_hub: str | None = field(default=None, metadata=_help("Upload the built dataset to this Hub repo id (endpoint: $HF_ENDPOINT)."))
+    private: bool = field(default=False, metadata=_help("Create the Hub repository as private."))
+    max_concurrency: int = field(default=8, metadata=_help("Parallel HTTP requests at most."))
+
+    def __post_init__(self):
+        if self.variants_per_cry < 0:
+            raise ValueError(f"--variants-per-cry must be >= 0, got {self.variants_per_cry}")
+        if self.num_proc < 1:
+            raise ValueError(f"--num-proc must be >= 1, got {self.num_proc}")
+        for name in ("validation_fraction", "test_fraction", "capture_fraction"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"--{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}")
+        if self.validation_fraction + self.test_fraction > 1.0:
+            raise ValueError("--validation-fraction + --test-fraction must not exceed 1")

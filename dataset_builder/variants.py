@@ -1,0 +1,374 @@
+"""Make the variants of one cry: ``clean``, ``augmented`` (the original's four families) or ``capture``.
+
+``capture`` is ``augmented`` plus the chain a phone hears: the cry inside a ``CLIP_SECONDS`` recording
+with background before and after, a loudspeaker, a room, a microphone, gain / clipping / AGC and a
+lossy codec (see :mod:`dataset_builder.capture`). Every random draw comes from the ``rng`` passed to
+:meth:`VariantMaker.make`, and every resource a split uses (background recordings, rooms) belongs to
+that split only, so train and test share neither recordings nor rooms nor random streams.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS, rms_dbfs
+from .backgrounds import BackgroundBank, default_cache_dir
+from .capture import (
+    CODEC_FORMATS,
+    AutomaticGainControl,
+    Clipping,
+    Codec,
+    Gain,
+    Loudspeaker,
+    Microphone,
+    PlaceInRecording,
+    RoomReverb,
+    simulate_rir_banks,
+)
+from .schema import CONDITIONS, SPLITS
+from .transforms import (
+    AddBackground,
+    HighPassFilter,
+    LowPassFilter,
+    OneOf,
+    PitchShift,
+    TimeStretch,
+    stretch_and_shift,
+)
+
+FAMILIES = ("time_stretch", "pitch_shift", "filter", "background")
+"""The original project's augmentation families, in the order they are applied."""
+
+RECIPE_VERSION = 1
+
+Range = tuple[float, float]
+
+
+@dataclass
+class AugmentConfig:
+    """Every range the variants are drawn from. Checked on construction, with errors that name the field."""
+
+    families: tuple[str, ...] = FAMILIES
+    min_families: int = 1
+    max_families: int = 4
+    """``augmented`` applies between these many of ``families``, drawn at random (the original: 1-4)."""
+    stretch_rate: Range = (0.85, 1.15)
+    pitch_semitones: Range = (-1.0, 1.0)
+    """Evolution lines share a base cry at different pitch: ±3 semitones (the original) erases the cue."""
+    high_pass_hz: Range = (300.0, 1500.0)
+    low_pass_hz: Range = (3000.0, 6000.0)
+    filter_order: tuple[int, int] = (2, 4)
+    snr_db: Range = (-5.0, 30.0)
+    """Background SNR (active level of the cry over the background's power); wide for an honest robustness curve."""
+    trim_top_db: float = 50.0
+    """The cry is trimmed where it is this many dB below its peak, then peak-normalised."""
+    peak_dbfs: float = -1.0
+    # capture chain
+    clip_seconds: float = CLIP_SECONDS
+    min_margin_seconds: float = 0.25
+    speaker_low_cut_hz: Range = (100.0, 800.0)
+    speaker_high_cut_hz: Range = (4000.0, 7500.0)
+    speaker_resonance_db: Range = (0.0, 8.0)
+    speaker_drive_db: Range = (0.0, 18.0)
+    rooms_per_split: dict[str, int] = field(default_factory=lambda: {"train": 24, "validation": 6, "test": 6})
+    positions_per_room: int = 3
+    rt60_s: Range = (0.15, 0.8)
+    mic_low_cut_hz: Range = (60.0, 250.0)
+    mic_eq_gain_db: Range = (-6.0, 6.0)
+    mic_noise_snr_db: Range = (25.0, 60.0)
+    capture_peak_dbfs: Range = (-30.0, 6.0)
+    """Peak after the preamp; above 0 dBFS the converter clips."""
+    clip_threshold_dbfs: Range = (0.0, 0.0)
+    agc_probability: float = 0.8
+    agc_target_dbfs: Range = (-26.0, -14.0)
+    agc_max_gain_db: Range = (10.0, 30.0)
+    codecs: tuple[str, ...] = ("mp3", "opus", "aac")
+    codec_probability: float = 0.9
+
+    def __post_init__(self) -> None:
+        unknown = [f for f in self.families if f not in FAMILIES]
+        if unknown or not self.families or len(set(self.families)) != len(self.families):
+            raise ValueError(f"AugmentConfig.families={self.families}: expected distinct names among {FAMILIES}")
+        self.families = tuple(f for f in FAMILIES if f in self.families)
+        if not (isinstance(self.min_families, int) and isinstance(self.max_families, int)):
+            raise ValueError("AugmentConfig.min_families / max_families: expected integers")
+        if not 1 <= self.min_families <= self.max_families <= len(self.families):
+            raise ValueError(
+                f"AugmentConfig: min_families={self.min_families}, max_families={self.max_families}; "
+                f"expected 1 <= min <= max <= {len(self.families)} (the number of families)"
+            )
+        checks = {
+            "stretch_rate": (0.5, 2.0),
+            "pitch_semitones": (-12.0, 12.0),
+            "high_pass_hz": (20.0, SAMPLE_RATE / 2 * 0.95),
+            "low_pass_hz": (20.0, SAMPLE_RATE / 2 * 0.95),
+            "filter_order": (1, 8),
+            "snr_db": (-30.0, 80.0),
+            "speaker_low_cut_hz": (20.0, 2000.0),
+            "speaker_high_cut_hz": (1000.0, SAMPLE_RATE / 2 * 0.95),
+            "speaker_resonance_db": (0.0, 20.0),
+            "speaker_drive_db": (0.0, 40.0),
+            "rt60_s": (0.05, 2.0),
+            "mic_low_cut_hz": (20.0, 1000.0),
+            "mic_eq_gain_db": (-20.0, 20.0),
+            "mic_noise_snr_db": (0.0, 100.0),
+            "capture_peak_dbfs": (-60.0, 20.0),
+            "clip_threshold_dbfs": (-30.0, 0.0),
+            "agc_target_dbfs": (-40.0, -3.0),
+            "agc_max_gain_db": (0.0, 60.0),
+        }
+        for name, (lower, upper) in checks.items():
+            _check_range_field(name, getattr(self, name), lower, upper)
+            setattr(self, name, tuple(getattr(self, name)))
+        if self.speaker_low_cut_hz[1] >= self.speaker_high_cut_hz[0]:
+            raise ValueError(
+                f"AugmentConfig: speaker_low_cut_hz={self.speaker_low_cut_hz} must lie below speaker_high_cut_hz={self.speaker_high_cut_hz}"
+            )
+        for name, lower, upper in (("trim_top_db", 10.0, 120.0), ("peak_dbfs", -40.0, 0.0), ("clip_seconds", 0.5, 60.0)):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not lower <= value <= upper:
+                raise ValueError(f"AugmentConfig.{name}={value!r}: expected a number in [{lower}, {upper}]")
+        if not 0 <= self.min_margin_seconds < self.clip_seconds / 4:
+            raise ValueError(f"AugmentConfig.min_margin_seconds={self.min_margin_seconds}: expected 0 to clip_seconds/4")
+        for name in ("agc_probability", "codec_probability"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"AugmentConfig.{name}={getattr(self, name)}: expected a probability in [0, 1]")
+        if set(self.rooms_per_split) != set(SPLITS) or any(
+            not isinstance(v, int) or v < 1 for v in self.rooms_per_split.values()
+        ):
+            raise ValueError(f"AugmentConfig.rooms_per_split={self.rooms_per_split}: expected a positive integer for each of {SPLITS}")
+        if not isinstance(self.positions_per_room, int) or not 1 <= self.positions_per_room <= 16:
+            raise ValueError(f"AugmentConfig.positions_per_room={self.positions_per_room}: expected an integer 1-16")
+        bad_codecs = [c for c in self.codecs if c not in CODEC_FORMATS]
+        if bad_codecs or not self.codecs:
+            raise ValueError(f"AugmentConfig.codecs={self.codecs}: expected some of {tuple(CODEC_FORMATS)}")
+        if any(int(v) != v for v in self.filter_order):
+            raise ValueError(f"AugmentConfig.filter_order={self.filter_order}: expected integer orders")
+        self.filter_order = tuple(int(v) for v in self.filter_order)
+        self.codecs = tuple(self.codecs)
+        try:  # the transforms check their own ranges too; surface any mismatch now, not at the first variant
+            _SplitChain.check(self)
+        except ValueError as err:
+            raise ValueError(f"AugmentConfig: {err}") from None
+        if max(abs(v) for v in self.pitch_semitones) > 1.5:
+            warnings.warn(
+                f"AugmentConfig.pitch_semitones={self.pitch_semitones}: beyond ±1.5 semitones a pitch shift can turn one "
+                "member of an evolution line into another (they share a base cry at different pitch)",
+                stacklevel=3,
+            )
+
+
+def _check_range_field(name: str, value: Any, lower: float, upper: float) -> None:
+    try:
+        low, high = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValueError(f"AugmentConfig.{name}={value!r}: expected a (min, max) pair of numbers") from None
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise ValueError(f"AugmentConfig.{name}={value!r}: expected finite numbers")
+    if low > high:
+        raise ValueError(f"AugmentConfig.{name}={value!r}: min is greater than max; expected (min, max)")
+    if low < lower or high > upper:
+        raise ValueError(f"AugmentConfig.{name}={value!r}: expected values within [{lower}, {upper}]")
+
+
+def trim_bounds(samples: np.ndarray, top_db: float, frame: int = 256) -> tuple[int, int]:
+    """First and last sample of the frames whose RMS is within ``top_db`` of the loudest frame."""
+    n = max(1, -(-len(samples) // frame))
+    power = np.mean(np.pad(np.asarray(samples, np.float64), (0, n * frame - len(samples))).reshape(n, frame) ** 2, axis=1)
+    loud = np.flatnonzero(power >= power.max() * 10 ** (-top_db / 10))
+    return int(loud[0] * frame), int(min(len(samples), (loud[-1] + 1) * frame))
+
+
+@dataclass
+class Variant:
+    """One generated clip and how it was made."""
+
+    audio: np.ndarray
+    """float32 mono at SAMPLE_RATE, finite, not silent, peak <= 1."""
+    recipe: dict
+    """JSON-serialisable: condition and every transform with its drawn parameters, in order."""
+    background_kind: str
+    """``none`` when no background was mixed in."""
+    background_id: str
+    snr_db: float | None
+
+
+class _SplitChain:
+    """The transforms of one split: the same classes everywhere, but this split's backgrounds and rooms."""
+
+    def __init__(self, config: AugmentConfig, maker: VariantMaker, split: str):
+        self._build(config)
+        self.background = AddBackground(maker.backgrounds.pool(split), *config.snr_db)
+        self.room = RoomReverb(maker.rir_banks[split])
+
+    @classmethod
+    def check(cls, config: AugmentConfig) -> None:
+        """Construct every split-independent transform (their ``__init__`` checks the ranges)."""
+        cls.__new__(cls)._build(config)
+
+    def _build(self, c: AugmentConfig) -> None:
+        self.stretch = TimeStretch(*c.stretch_rate)
+        self.pitch = PitchShift(*c.pitch_semitones)
+        self.filter = OneOf(
+            [HighPassFilter(*c.high_pass_hz, *c.filter_order), LowPassFilter(*c.low_pass_hz, *c.filter_order)], name="filter"
+        )
+        self.place = PlaceInRecording(c.clip_seconds, c.min_margin_seconds)
+        self.speaker = Loudspeaker(
+            *c.speaker_low_cut_hz, *c.speaker_high_cut_hz, *c.speaker_resonance_db, *c.speaker_drive_db
+        )
+        self.mic = Microphone(*c.mic_low_cut_hz, *c.mic_eq_gain_db, 2, *c.mic_noise_snr_db)
+        self.gain = Gain(*c.capture_peak_dbfs)
+        self.clipping = Clipping(*c.clip_threshold_dbfs)
+        self.agc = AutomaticGainControl(c.agc_probability, *c.agc_target_dbfs, *c.agc_max_gain_db)
+        self.codec = Codec(tuple(c.codecs), c.codec_probability)
+
+
+class VariantMaker:
+    """Deterministic variant factory: same cry + same rng state → byte-identical output, in any process.
+
+    Construction simulates one bank of room impulse responses per split (disjoint rooms, split-specific
+    seeds; cached on disk under the background cache). Pickling carries the config, the background
+    manifest and the impulse responses (a few MB), never decoded audio.
+    """
+
+    def __init__(self, config: AugmentConfig, backgrounds: BackgroundBank, seed: int):
+        self.config = config
+        self.backgrounds = backgrounds
+        self.seed = int(seed)
+        cache = backgrounds.config.cache_dir or default_cache_dir()
+        self.rir_banks = simulate_rir_banks(
+            dict(config.rooms_per_split), config.positions_per_room, *config.rt60_s, seed=self.seed, cache_dir=cache
+        )
+        self._chains: dict[str, _SplitChain] = {}
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state["_chains"] = {}
+        return state
+
+    def _chain(self, split: str) -> _SplitChain:
+        if split not in self._chains:
+            self._chains[split] = _SplitChain(self.config, self, split)
+        return self._chains[split]
+
+    def prepare(self, cry: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+        """Trim silence at both ends and peak-normalise: the ``clean`` variant, and the input of the others."""
+        x = np.asarray(cry, dtype=np.float32)
+        if x.ndim != 1 or x.size == 0:
+            raise ValueError(f"VariantMaker: expected a non-empty mono (1-D) cry, got shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("VariantMaker: the cry contains NaN or Inf samples; expected finite audio")
+        x = x - np.float32(np.mean(x))  # a DC offset would survive every filter below and waste headroom
+        peak = float(np.max(np.abs(x)))
+        if peak < 10 ** (SILENCE_DBFS / 20):
+            level = 20 * np.log10(peak) if peak > 0 else float("-inf")
+            raise ValueError(f"VariantMaker: the cry is silent (peak {level:.1f} dBFS < {SILENCE_DBFS} dBFS); expected an audible cry")
+        start, end = trim_bounds(x, self.config.trim_top_db)
+        x = x[start:end]
+        peak = float(np.max(np.abs(x)))
+        gain = 10 ** (self.config.peak_dbfs / 20) / peak
+        step = {
+            "name": "prepare",
+            "trim_start_s": round(start / SAMPLE_RATE, 4),
+            "duration_s": round(len(x) / SAMPLE_RATE, 4),
+            "gain_db": round(float(20 * np.log10(gain)), 2),
+        }
+        return (x * gain).astype(np.float32), step
+
+    def make(self, cry: np.ndarray, split: str, condition: str, rng: np.random.Generator) -> Variant:
+        """One variant of ``cry`` (mono float32 at SAMPLE_RATE) for ``split`` under ``condition``."""
+        if split not in SPLITS:
+            raise ValueError(f"VariantMaker.make: unknown split {split!r}; expected one of {SPLITS}")
+        if condition not in CONDITIONS:
+            raise ValueError(f"VariantMaker.make: unknown condition {condition!r}; expected one of {CONDITIONS}")
+        x, step = self.prepare(cry)
+        steps: list[dict[str, Any]] = [step]
+        background: dict[str, Any] | None = None
+        if condition != "clean":
+            chain = self._chain(split)
+            families = self._draw_families(condition, rng)
+            x = self._cry_families(chain, families, x, rng, steps)
+            if condition == "capture":
+                chain.place.randomize_parameters(rng)
+                x = chain.place.apply(x, SAMPLE_RATE)
+                steps.append(chain.place.recipe())
+            if "background" in families:
+                chain.background.randomize_parameters(rng)
+                x = chain.background.apply(x, SAMPLE_RATE)
+                background = chain.background.recipe()
+                steps.append(background)
+            if condition == "capture":
+                for t in (chain.speaker, chain.room, chain.mic, chain.gain, chain.clipping, chain.agc, chain.codec):
+                    t.randomize_parameters(rng)
+                    x = t.apply(x, SAMPLE_RATE)
+                    steps.append(t.recipe())
+        x, final = self._finalise(x, condition)
+        steps.append(final)
+        recipe = {"version": RECIPE_VERSION, "condition": condition, "sample_rate": SAMPLE_RATE, "transforms": steps}
+        if background is None:
+            return Variant(x, recipe, "none", "", None)
+        return Variant(x, recipe, background["kind"], background["id"], float(background["snr_db"]))
+
+    def _draw_families(self, condition: str, rng: np.random.Generator) -> list[str]:
+        """1-4 families for ``augmented``; ``capture`` always has a background (the sound before and after)."""
+        c = self.config
+        if condition == "capture" and "background" in c.families:
+            others = [f for f in c.families if f != "background"]
+            k = int(rng.integers(max(0, c.min_families - 1), min(c.max_families - 1, len(others)) + 1))
+            picked = {others[i] for i in rng.choice(len(others), size=k, replace=False)} if k else set()
+            picked.add("background")
+        else:
+            k = int(rng.integers(c.min_families, c.max_families + 1))
+            picked = {c.families[i] for i in rng.choice(len(c.families), size=k, replace=False)}
+        return [f for f in FAMILIES if f in picked]
+
+    @staticmethod
+    def _cry_families(chain: _SplitChain, families: list[str], x: np.ndarray, rng: np.random.Generator, steps: list) -> np.ndarray:
+        stretch = "time_stretch" in families
+        pitch = "pitch_shift" in families
+        if stretch:
+            chain.stretch.randomize_parameters(rng)
+            steps.append(chain.stretch.recipe())
+        if pitch:
+            chain.pitch.randomize_parameters(rng)
+            steps.append(chain.pitch.recipe())
+        if stretch and pitch:  # one Signalsmith pass does both (same result, half the cost)
+            x = stretch_and_shift(x, SAMPLE_RATE, chain.stretch.parameters["rate"], chain.pitch.parameters["semitones"])
+        elif stretch:
+            x = chain.stretch.apply(x, SAMPLE_RATE)
+        elif pitch:
+            x = chain.pitch.apply(x, SAMPLE_RATE)
+        if "filter" in families:
+            chain.filter.randomize_parameters(rng)
+            x = chain.filter.apply(x, SAMPLE_RATE)
+            steps.append(chain.filter.recipe())
+        return x
+
+    def _finalise(self, x: np.ndarray, condition: str) -> tuple[np.ndarray, dict[str, Any]]:
+        """Guarantee the output contract: finite, peak <= 1, not silent; record what that took."""
+        x = np.asarray(x, dtype=np.float32)
+        if not np.all(np.isfinite(x)):
+            raise RuntimeError(f"VariantMaker: the {condition} chain produced NaN/Inf; this is a bug, please report the recipe")
+        step: dict[str, Any] = {"name": "output"}
+        peak = float(np.max(np.abs(x)))
+        if peak > 1.0:
+            if condition == "capture":  # what a 16-bit recording does: saturate
+                step["saturated_fraction"] = round(float(np.mean(np.abs(x) > 1.0)), 5)
+                x = np.clip(x, -1.0, 1.0)
+            else:  # the original's variants: scale down, keep the waveform
+                step["scale_db"] = round(float(-20 * np.log10(peak)), 2)
+                x = x / np.float32(peak)
+        level = rms_dbfs(x)
+        if not np.isfinite(level):
+            raise RuntimeError(f"VariantMaker: the {condition} chain produced digital silence; this is a bug, please report the recipe")
+        if level < SILENCE_DBFS + 10:  # never store a near-silent clip: bring it to -40 dBFS RMS
+            gain = 10 ** ((-40.0 - level) / 20)
+            x = np.clip(x * gain, -1.0, 1.0)
+            step["rescue_gain_db"] = round(float(20 * np.log10(gain)), 2)
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        step.update(duration_s=round(len(x) / SAMPLE_RATE, 4), rms_dbfs=round(float(rms_dbfs(x)), 2))
+        return x, step

@@ -1,0 +1,66 @@
+"""Read a user's recording safely: size and length limits checked before the expensive work."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from dataset_builder.audio import MAX_RECORDING_SECONDS, SAMPLE_RATE, AudioDecodeError, decode_audio
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+"""bytes. Largest file accepted (30 s of 48 kHz stereo 16-bit WAV is 5.8 MB)."""
+
+LENGTH_TOLERANCE_SECONDS = 0.5
+"""s. Browser recorders overshoot a 30 s stop by a few frames."""
+
+
+class RecordingError(ValueError):
+    """The recording cannot be used; the message says what to do."""
+
+
+def read_recording(path: str | os.PathLike, max_bytes: int = MAX_UPLOAD_BYTES) -> np.ndarray:
+    """Mono float32 at SAMPLE_RATE from any file FFmpeg reads; RecordingError when empty, too big or too long."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise RecordingError(f"{name}: no such file; expected an audio recording")
+    size = path.stat().st_size
+    if size == 0:
+        raise RecordingError(f"{name}: the file is empty; record again or upload an audio file")
+    if size > max_bytes:
+        raise RecordingError(
+            f"{name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "
+            f"upload a shorter recording (up to {MAX_RECORDING_SECONDS:.0f} s)"
+        )
+    header_seconds = probe_duration(path)
+    if header_seconds is not None and header_seconds > MAX_RECORDING_SECONDS + LENGTH_TOLERANCE_SECONDS:
+        raise _too_long(name, header_seconds)
+    try:
+        samples = decode_audio(path, name=name)
+    except AudioDecodeError as err:
+        raise RecordingError(str(err)) from err
+    seconds = len(samples) / SAMPLE_RATE
+    if seconds > MAX_RECORDING_SECONDS + LENGTH_TOLERANCE_SECONDS:
+        raise _too_long(name, seconds)
+    return samples
+
+
+def probe_duration(path: str | os.PathLike) -> float | None:
+    """Duration in seconds from the container header, without decoding; None when unknown or unreadable."""
+    try:
+        from torchcodec.decoders import AudioDecoder
+
+        metadata = AudioDecoder(str(path)).metadata
+        seconds = metadata.duration_seconds_from_header
+        return float(seconds) if seconds is not None else None
+    except Exception:
+        return None  # decode_audio reports unreadable files with FFmpeg's reason
+
+
+def _too_long(name: str, seconds: float) -> RecordingError:
+    return RecordingError(
+        f"{name}: {seconds:.1f} s is longer than {MAX_RECORDING_SECONDS:.0f} s; "
+        "record or trim just the cry (a few seconds is enough)"
+    )

@@ -1,0 +1,374 @@
+"""End-to-end builds from a loopback PokeAPI: round trip, determinism, leak rules, cache, Hub push, bad input."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from dataset_builder import writer
+from dataset_builder.build import BuildError, build
+from dataset_builder.cli import main
+from dataset_builder.config import BuildConfig, SourceConfig
+from dataset_builder.schema import NAME_LANGUAGES, SPLITS, features, name_column
+from tests.fake_sources import SPECIES, serve_pokeapi
+from tests.synthetic import audio_bytes, fake_cry
+
+THREE = SPECIES[:3]  # Bulbasaur, Charmander, Pikachu
+VARIANTS = 4  # 2 train / 1 validation / 1 test, plus a clean copy in each split
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def configs(urls, out, cache, **build_kw) -> tuple[SourceConfig, BuildConfig]:
+    source = SourceConfig(source="pokeapi", ids="1,4,25", renditions="latest,legacy", **urls)
+    return source, BuildConfig(output=str(out), variants_per_cry=VARIANTS, seed=0, cache_dir=str(cache), **build_kw)
+
+
+@pytest.fixture(scope="session")
+def background_cache(tmp_path_factory) -> Path:
+    """Simulated rooms and backgrounds depend only on the seed: simulate them once per session."""
+    return tmp_path_factory.mktemp("backgrounds")
+
+
+def fresh_cache(path: Path, background_cache: Path) -> Path:
+    """A download cache of its own (tests reuse URLs with other contents), sharing the background cache."""
+    path.mkdir(parents=True, exist_ok=True)
+    if not (path / "backgrounds").exists():
+        (path / "backgrounds").symlink_to(background_cache, target_is_directory=True)
+    return path
+
+
+@pytest.fixture
+def cache(tmp_path, background_cache) -> Path:
+    return fresh_cache(tmp_path / "cache", background_cache)
+
+
+@pytest.fixture(scope="module")
+def module_server():
+    """A server of its own, so the per-test ``httpserver`` clean-ups do not touch it."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def first_build(module_server, tmp_path_factory, background_cache):
+    """One build of 3 Pokémon × 2 renditions, shared by the tests that only read it."""
+    urls = serve_pokeapi(module_server, THREE)
+    root = tmp_path_factory.mktemp("build")
+    result = build(*configs(urls, root / "a" / "cries", fresh_cache(root / "cache", background_cache)))
+    return {"urls": urls, "root": root, "result": result, "requests": len(module_server.log), "server": module_server}
+
+
+@pytest.fixture(scope="module")
+def dataset(first_build, tmp_path_factory):
+    from datasets import load_dataset
+
+    return load_dataset(str(first_build["result"].output), cache_dir=str(tmp_path_factory.mktemp("hf")))
+
+
+def test_load_dataset_round_trip(first_build, dataset):
+    assert set(dataset) == set(SPLITS)
+    assert dataset["train"].features == features(["Bulbasaur", "Charmander", "Pikachu"])
+    per_original = {"train": 1 + 2, "validation": 1 + 1, "test": 1 + 1}
+    assert {s: dataset[s].num_rows for s in SPLITS} == {s: 6 * n for s, n in per_original.items()}
+    assert first_build["result"].counts == {
+        s: {c: sum(r == c for r in dataset[s]["condition"]) for c in ("clean", "augmented", "capture")} for s in SPLITS}
+    row = dataset["test"][0]
+    audio = row["audio"]
+    samples = np.asarray(audio["array"])
+    assert audio["sampling_rate"] == 16_000 and samples.ndim == 1 and np.all(np.isfinite(samples))
+    names = dataset["train"].features["label"].names
+    for split in SPLITS:
+        for r in dataset[split].remove_columns("audio"):
+            assert names[r["label"]] == r["name_en"]
+            assert all(r[name_column(lang)] for lang in NAME_LANGUAGES)
+            assert r["types"] and r["generation"] == 1 and r["rendition"] in ("latest", "legacy")
+            assert r["source_url"].endswith(f"/cries/pokemon/{r['rendition']}/{r['pokedex_id']}.ogg")
+            assert r["sprite_url"].endswith(f"/animated/{r['pokedex_id']}.gif")
+            assert r["background_kind"] is not None and r["background_id"] is not None
+            assert (r["snr_db"] is None) == (r["condition"] == "clean") or r["condition"] != "clean"
+            assert "stream" in json.loads(r["recipe"])
+    bulba = dataset["train"].filter(lambda r: r["pokedex_id"] == 1).remove_columns("audio")[0]
+    assert (bulba["name_fr"], bulba["name_ja"], bulba["name_zh_Hans"], bulba["types"]) == ("Bulbizarre", "フシギダネ", "妙蛙种子", ["grass", "poison"])
+
+
+def test_rows_are_sorted_and_every_variant_is_audible(dataset):
+    for split in SPLITS:
+        keys = [(r["pokedex_id"], r["rendition"], json.loads(r["recipe"])["stream"][-1]) for r in dataset[split].remove_columns("audio")]
+        assert keys == sorted(keys)
+    for r in dataset["validation"]:
+        samples = np.asarray(r["audio"]["array"])
+        assert np.sqrt(np.mean(samples**2)) > 1e-3
+
+
+def test_leak_rules_hold_in_the_built_dataset(dataset):
+    def used(split, key):
+        out = set()
+        for r in dataset[split].remove_columns("audio"):
+            recipe = json.loads(r["recipe"])
+            if key == "background" and r["condition"] != "clean" and r["background_id"]:
+                out.add(r["background_id"])
+            elif key == "room":
+                out |= set(re.findall(r'"room": "([^"]+)"', json.dumps(recipe)))
+            elif key == "stream":
+                out.add(tuple(recipe["stream"]))
+        return out
+
+    for key in ("background", "room", "stream"):
+        train = used("train", key)
+        for other in ("validation", "test"):
+            assert not train & used(other, key), f"{key} shared between train and {other}"
+    assert used("test", "background"), "test variants should draw backgrounds (from the test pool)"
+
+
+def test_card_says_how_it_was_built(first_build):
+    out = first_build["result"].output
+    text = (out / "README.md").read_text()
+    meta = yaml.safe_load(text.split("---")[1])
+    assert meta["configs"][0]["data_files"] == [{"split": s, "path": f"data/{s}-*"} for s in SPLITS]
+    assert "audio-classification" in meta["task_categories"] and "who_tf_screamin" in meta["tags"]
+    assert "© The Pokémon Company" in text and "distributes them" in text
+    assert "2 in train, 1 in validation, 1 in test" in text and "--variants-per-cry 4" in text
+    assert "| train |" in text and "load_from_disk" in text
+    assert sorted(files(out)) == sorted(["README.md"] + [f"data/{s}-00000-of-00001.parquet" for s in SPLITS])
+
+
+def test_same_seed_is_byte_identical_across_process_counts_and_the_rerun_downloads_nothing(first_build):
+    server = first_build["server"]
+    before = len(server.log)
+    assert before == first_build["requests"] and first_build["result"].http_requests == before
+    source, config = configs(first_build["urls"], first_build["root"] / "b" / "cries", first_build["root"] / "cache", num_proc=2)
+    result = build(source, config)
+    assert len(server.log) == before and result.http_requests == 0
+    assert files(result.output) == files(first_build["result"].output)
+
+
+def test_rebuild_replaces_a_previous_build_and_a_failed_build_leaves_it_intact(first_build, monkeypatch, tmp_path):
+    import shutil
+
+    target = tmp_path / "cries"
+    shutil.copytree(first_build["result"].output, target)
+    before = files(target)
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("dataset_builder.build.write_split", crash)
+    with pytest.raises(OSError, match="disk full"):
+        build(*configs(first_build["urls"], target, first_build["root"] / "cache"))
+    assert files(target) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["cries"], "no temporary folder may be left"
+
+
+def test_failed_first_build_leaves_nothing(httpserver, tmp_path, monkeypatch, cache):
+    urls = serve_pokeapi(httpserver, THREE)
+    monkeypatch.setattr("dataset_builder.build.write_split", lambda *a, **k: (_ for _ in ()).throw(OSError("boom")))
+    with pytest.raises(OSError):
+        build(*configs(urls, tmp_path / "out", cache))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
+
+
+# --- bad input ---------------------------------------------------------------------------------------------
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_cli(capsys, *args) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().err
+
+
+def test_cli_unknown_source_generation_and_ids(capsys, tmp_path):
+    base = ["--output", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c")]
+    code, err = run_cli(capsys, "--source", "bulbapedia", *base)
+    assert code == 1 and "unknown source 'bulbapedia'; expected one of folder, pokeapi, pokebip" in err
+    code, err = run_cli(capsys, "--generations", "1,12", *base)
+    assert code == 1 and "unknown generation(s) [12]" in err
+    code, err = run_cli(capsys, "--ids", "151-1", *base)
+    assert code == 1 and "'151-1' is not a valid range" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_ids_beyond_the_source(httpserver, tmp_path, capsys):
+    urls = serve_pokeapi(httpserver, THREE, renditions=())
+    code, err = run_cli(capsys, "--pokeapi-url", urls["pokeapi_url"], "--ids", "1-3", "--output", str(tmp_path / "o"),
+                        "--cache-dir", str(tmp_path / "c"))
+    assert code == 1 and "no species with id(s) 2, 3 in this source" in err
+
+
+def test_unreachable_host(tmp_path):
+    dead = f"http://127.0.0.1:{_closed_port()}"
+    source = SourceConfig(pokeapi_url=dead + "/pokeapi", cries_url=dead + "/cries", ids="1")
+    with pytest.raises(BuildError, match=r"cannot read the Pokédex.*pokemon_species\.csv: cannot connect to 127\.0\.0\.1"):
+        build(source, BuildConfig(output=str(tmp_path / "o"), cache_dir=str(tmp_path / "c")))
+    assert not (tmp_path / "o").exists()
+
+
+def test_404_corrupt_empty_and_silent_cries_are_listed_and_downloads_are_kept(httpserver, tmp_path):
+    overrides = {
+        "legacy/1.ogg": 404,
+        "legacy/4.ogg": b"this is not an ogg file",
+        "legacy/25.ogg": b"",
+        "latest/25.ogg": audio_bytes(np.zeros(16_000, dtype=np.float32), fmt="ogg"),
+    }
+    urls = serve_pokeapi(httpserver, THREE, overrides=overrides)
+    source, config = configs(urls, tmp_path / "o", tmp_path / "cache")
+    with pytest.raises(BuildError) as err:
+        build(source, config)
+    text = str(err.value)
+    assert "4 of 6 cries could not be used" in text and "--allow-missing" in text
+    assert re.search(r"legacy/1\.ogg: HTTP 404", text)
+    assert re.search(r"legacy/4\.ogg: could not decode", text)
+    assert re.search(r"legacy/25\.ogg: the file is empty", text)
+    assert re.search(r"latest/25\.ogg: silent", text)
+    assert not (tmp_path / "o").exists()
+    cached = [p.name for p in (tmp_path / "cache" / "http").rglob("*.ogg")]
+    assert sorted(cached) == ["1.ogg", "25.ogg", "25.ogg", "4.ogg", "4.ogg"], "what downloaded must stay cached"
+
+
+def test_allow_missing_builds_without_the_missing_cry_and_pushes_to_a_loopback_hub(httpserver, tmp_path, capsys, monkeypatch, cache):
+    import huggingface_hub.constants
+
+    hub = FakeHub(httpserver)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_ENDPOINT", httpserver.url_for("/hub").rstrip("/"))
+    monkeypatch.setenv("HF_TOKEN", "hf_loopback")
+    urls = serve_pokeapi(httpserver, THREE[:2], overrides={"legacy/4.ogg": 404})
+    out = tmp_path / "o"
+    code = main([
+        "--source", "pokeapi", "--pokeapi-url", urls["pokeapi_url"], "--cries-url", urls["cries_url"],
+        "--sprites-url", urls["sprites_url"], "--ids", "1,4", "--renditions", "latest,legacy",
+        "--variants-per-cry", "1", "--seed", "0", "--output", str(out), "--cache-dir", str(cache),
+        "--allow-missing", "--holdout-rendition", "legacy", "--push-to-hub", "me/cries",
+    ])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "pushed:" in captured.out
+    text = (out / "README.md").read_text()
+    assert "legacy/4.ogg: HTTP 404" in text and "`legacy` is held out" in text
+    import pyarrow.parquet as pq
+
+    tables = {s: pq.read_table(next((out / "data").glob(f"{s}-*.parquet"))).to_pydict() for s in SPLITS}
+    assert ("legacy", 4) not in {(r, i) for s in SPLITS for r, i in zip(tables[s]["rendition"], tables[s]["pokedex_id"], strict=True)}
+    assert {r for s in ("train", "validation") for r in tables[s]["rendition"]} == {"latest"}
+    assert tables["test"]["rendition"].count("legacy") == 1 + 1  # Bulbasaur's legacy: clean + its one variant
+    # The Hub received exactly the local files.
+    assert hub.created == [{"name": "cries", "organization": "me", "type": "dataset"}]
+    assert hub.uploaded == files(out)
+
+
+def test_unwritable_output_fails_before_any_download(httpserver, tmp_path):
+    (tmp_path / "file").write_text("x")
+    urls = serve_pokeapi(httpserver, THREE)
+    with pytest.raises(writer.OutputError, match="cannot write there.*expected a writable folder"):
+        build(*configs(urls, tmp_path / "file" / "out", tmp_path / "c"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    with pytest.raises(writer.OutputError, match="not empty and is not a dataset built by this tool"):
+        build(*configs(urls, tmp_path / "mine", tmp_path / "c"))
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+    assert len(httpserver.log) == 0
+
+
+def test_empty_music_folder(httpserver, tmp_path):
+    urls = serve_pokeapi(httpserver, THREE)
+    (tmp_path / "music").mkdir()
+    (tmp_path / "music" / "readme.txt").write_text("no music here")
+    from dataset_builder.backgrounds import BackgroundError
+
+    with pytest.raises(BackgroundError, match=r"--music-dir .*music: no audio files"):
+        build(*configs(urls, tmp_path / "o", tmp_path / "c", music_dir=str(tmp_path / "music")))
+    assert not (tmp_path / "o").exists()
+
+
+def test_holdout_needs_another_rendition(httpserver, tmp_path):
+    urls = serve_pokeapi(httpserver, THREE, renditions=())
+    source = SourceConfig(ids="1", renditions="legacy", **urls)
+    with pytest.raises(ValueError, match="needs another rendition for train"):
+        build(source, BuildConfig(output=str(tmp_path / "o"), cache_dir=str(tmp_path / "c"), holdout_rendition="legacy"))
+    with pytest.raises(ValueError, match="not among the selected renditions"):
+        build(SourceConfig(ids="1", renditions="latest", **urls),
+              BuildConfig(output=str(tmp_path / "o"), cache_dir=str(tmp_path / "c"), holdout_rendition="legacy"))
+
+
+# --- a loopback stand-in for the Hub's upload API ------------------------------------------------------------
+
+
+class FakeHub:
+    """Answers the endpoints ``HfApi.create_repo`` and ``upload_folder`` call, and records what was committed."""
+
+    def __init__(self, httpserver):
+        from werkzeug import Response
+
+        self.created, self.uploaded = [], {}
+        base = httpserver.url_for("/hub").rstrip("/")
+
+        def handle(request):
+            path = request.path.removeprefix("/hub")
+            if path == "/api/repos/create":
+                body = request.get_json()
+                self.created.append({k: body[k] for k in ("name", "organization", "type")})
+                return Response(json.dumps({"url": f"{base}/datasets/me/cries"}), content_type="application/json")
+            if path.endswith("/preupload/main"):
+                files_ = [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False} for f in request.get_json()["files"]]
+                return Response(json.dumps({"files": files_}), content_type="application/json")
+            if path.endswith("/commit/main"):
+                import base64
+
+                for line in request.get_data().splitlines():
+                    op = json.loads(line)
+                    if op["key"] == "file":
+                        self.uploaded[op["value"]["path"]] = base64.b64decode(op["value"]["content"])
+                return Response(json.dumps({"commitUrl": f"{base}/datasets/me/cries/commit/1", "commitOid": "1" * 40}),
+                                content_type="application/json")
+            if "/tree/" in path:
+                return Response("[]", content_type="application/json")
+            if path == "/api/validate-yaml":
+                return Response("{}", content_type="application/json")
+            return Response("{}", status=404, content_type="application/json")
+
+        httpserver.expect_request(re.compile(r"^/hub/.*")).respond_with_handler(handle)
+
+
+# --- real data ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_build_real_pokemon_from_shared(shared_pokeapi, tmp_path, cache):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(shared_pokeapi))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        source = SourceConfig(pokeapi_url=f"{base}/pokeapi", cries_url=f"{base}/cries", sprites_url=f"{base}/sprites",
+                              ids="25,54,55", renditions="latest,legacy")
+        result = build(source, BuildConfig(output=str(tmp_path / "o"), variants_per_cry=2, cache_dir=str(cache)))
+    finally:
+        server.shutdown()
+    from datasets import load_dataset
+
+    ds = load_dataset(str(result.output), cache_dir=str(tmp_path / "hf"))
+    assert ds["train"].features["label"].names == ["Pikachu", "Psyduck", "Golduck"]
+    row = ds["train"].remove_columns("audio")[0]
+    assert (row["name_fr"], row["name_ja"], row["types"]) == ("Pikachu", "ピカチュウ", ["electric"])
+    assert {s: ds[s].num_rows for s in SPLITS} == {"train": 6 * 3, "validation": 6, "test": 6}

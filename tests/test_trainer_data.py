@@ -1,0 +1,104 @@
+"""Loading the builder's layouts, the Pokédex metadata, and clear errors for each kind of bad dataset."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from datasets import Audio, ClassLabel, Dataset, DatasetDict, Value
+
+from dataset_builder.audio import encode_wav
+from tests.synthetic import audio_bytes, fake_cry
+from tests.trainer_fixtures import NAMES, make_cry_dataset, make_dataset_dict
+from trainer.args import ModelArguments, TrainArguments, parse_args
+from trainer.data import DatasetError, load_cry_dataset, species_info, validate
+
+SPLITS = ["train", "validation", "test"]
+
+
+@pytest.fixture(scope="module")
+def dsd():
+    return make_dataset_dict(n_classes=2, sizes={"train": 2, "validation": 1, "test": 1}, seconds=0.5)
+
+
+@pytest.mark.parametrize("layout", ["parquet", "disk"])
+def test_both_folder_layouts_load_with_names_from_the_class_label(tmp_path, layout):
+    folder = make_cry_dataset(tmp_path / layout, layout=layout, n_classes=2, sizes={"train": 1, "test": 1}, seconds=0.5)
+    loaded = load_cry_dataset(str(folder), cache_dir=str(tmp_path / "hf"))
+    assert set(loaded) == {"train", "test"}
+    assert validate(loaded, ["train", "test"]) == list(NAMES[:2])
+
+
+def test_species_info_comes_from_the_dataset_columns(dsd):
+    species, languages = species_info(dsd, SPLITS, list(NAMES[:2]))
+    assert languages[:5] == ["en", "fr", "ja", "de", "es"]
+    charmander = species["Charmander"]
+    assert (charmander.pokedex_id, charmander.types, charmander.generation) == (2, ["water"], 1)
+    assert charmander.names["fr"] == "Charmander-fr" and charmander.sprite_url.endswith("/2.gif")
+
+
+def test_missing_audio_or_label_column(dsd):
+    with pytest.raises(DatasetError, match=r"split 'train' has no 'audio' column .*expected an Audio column"):
+        validate(DatasetDict(train=dsd["train"].remove_columns("audio")), ["train"])
+    with pytest.raises(DatasetError, match=r"split 'train' has no 'label' column .*expected a ClassLabel"):
+        validate(DatasetDict(train=dsd["train"].remove_columns("label")), ["train"])
+    as_int = dsd["train"].cast_column("label", Value("int64"))
+    with pytest.raises(DatasetError, match="expected a ClassLabel whose names are the species"):
+        validate(DatasetDict(train=as_int), ["train"])
+
+
+def test_empty_or_missing_split(dsd):
+    empty = DatasetDict(train=dsd["train"], validation=dsd["validation"].select([]))
+    with pytest.raises(DatasetError, match="split 'validation' is empty; expected at least one clip"):
+        validate(empty, ["train", "validation"])
+    with pytest.raises(DatasetError, match=r"dataset has no split 'validation'; it has \['train'\]"):
+        validate(DatasetDict(train=dsd["train"]), ["train", "validation"])
+
+
+def test_wrong_declared_sample_rate(dsd):
+    wrong = dsd["train"].cast_column("audio", Audio(sampling_rate=8000))
+    with pytest.raises(DatasetError, match="decodes at 8000 Hz; expected 16000 Hz"):
+        validate(DatasetDict(train=wrong), ["train"])
+
+
+def raw_rate_split(rates: list[int]):
+    """Files stored at their own rates, with an ``Audio()`` feature that declares none."""
+    rows = {
+        "audio": [{"bytes": audio_bytes(fake_cry(0, 0.3, sample_rate=r), sample_rate=r, fmt="wav"), "path": None} for r in rates],
+        "label": [0] * len(rates),
+    }
+    return Dataset.from_dict(rows).cast_column("audio", Audio()).cast_column("label", ClassLabel(names=["Mew"]))
+
+
+def test_mixed_or_wrong_stored_sample_rates():
+    with pytest.raises(DatasetError, match=r"mixed sample rates \(16000 Hz × 1, 22050 Hz × 2\).*expected every clip at 16000 Hz"):
+        validate(DatasetDict(train=raw_rate_split([16000, 22050, 22050])), ["train"])
+    with pytest.raises(DatasetError, match=r"a wrong sample rate \(44100 Hz × 1\)"):
+        validate(DatasetDict(train=raw_rate_split([44100])), ["train"])
+    validate(DatasetDict(train=raw_rate_split([16000, 16000])), ["train"])
+
+
+def test_missing_dataset_folder_and_single_split(tmp_path):
+    with pytest.raises(DatasetError, match="no such folder"):
+        load_cry_dataset(str(tmp_path / "missing" / "dataset"))
+    single = Dataset.from_dict({"audio": [{"bytes": encode_wav(np.zeros(800, np.float32)), "path": None}]})
+    single.save_to_disk(str(tmp_path / "single"))
+    with pytest.raises(DatasetError, match="single split; expected train/validation/test"):
+        load_cry_dataset(str(tmp_path / "single"))
+
+
+def test_arguments_parse_flags_and_json_and_reject_nonsense(tmp_path):
+    model, data, train = parse_args(
+        ["--dataset", "d", "--output-dir", str(tmp_path), "--init", "scratch", "--preset", "tiny", "--push-to-hub", "me/m"]
+    )
+    assert (model.freeze, model.preset, train.push_to_hub, train.push_to_hub_repo) == ("none", "tiny", False, "me/m")
+    assert train.eval_strategy == "epoch" and train.load_best_model_at_end and not train.remove_unused_columns
+    config = tmp_path / "run.json"
+    config.write_text(json.dumps({"dataset": "d", "output_dir": str(tmp_path), "unfreeze_last": 2, "warmup_steps": 0.05}))
+    model, data, train = parse_args([str(config)])
+    assert (model.freeze, model.unfreeze_last, train.warmup_steps) == ("backbone", 2, 0.05)
+    with pytest.raises(ValueError, match="--freeze backbone with --init scratch"):
+        ModelArguments(init="scratch", freeze="backbone")
+    with pytest.raises(ValueError, match="expected a Hub repository id"):
+        TrainArguments(output_dir=str(tmp_path), push_to_hub="true")

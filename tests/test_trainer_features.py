@@ -1,0 +1,93 @@
+"""Cached fbanks equal what the saved feature extractor computes; the cache is reused; SpecAugment masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.synthetic import fake_cry
+from tests.trainer_fixtures import make_dataset_dict
+from trainer.features import (
+    FbankCollator,
+    FbankDataset,
+    SpecAugment,
+    cached_fbanks,
+    compute_fbank,
+    fit_max_length,
+    make_extractor,
+    num_frames,
+)
+
+
+@pytest.fixture(scope="module")
+def split(tmp_path_factory):
+    """A small saved split of 6 clips (a loaded dataset has a stable fingerprint, as the builder's output does)."""
+    from datasets import load_from_disk
+
+    folder = tmp_path_factory.mktemp("ds") / "dsd"
+    make_dataset_dict(n_classes=2, sizes={"train": 3}, seconds=1.5).save_to_disk(str(folder))  # 3 per class
+    return load_from_disk(str(folder))["train"]
+
+
+def test_fit_max_length_covers_the_longest_clip_with_whole_patches():
+    assert num_frames(4 * 16_000) == 398
+    assert fit_max_length(398, 16, 10) == 406 and (406 - 16) % 10 == 0
+    assert fit_max_length(398, 16, 8) == 400
+    assert fit_max_length(398, 16, 16) == 400
+    assert fit_max_length(3, 16, 10) == 16  # never shorter than one patch
+
+
+def test_cached_fbanks_padded_and_normalised_equal_the_feature_extractor(split, tmp_path):
+    store = cached_fbanks(split, 32, tmp_path, desc="train")
+    assert len(store) == 6 and list(store.lengths) == [num_frames(24_000)] * 6
+    mean, std = store.stats()
+    extractor = make_extractor(32, max_length=160, mean=mean, std=std)
+    for i, row in enumerate(split):
+        expected = extractor(row["audio"]["array"], sampling_rate=16_000, return_tensors="np")["input_values"][0]
+        batch = FbankCollator(160, mean, std)([{"fbank": store[i], "labels": 0}])
+        np.testing.assert_allclose(batch["input_values"][0].numpy(), expected, rtol=1e-5, atol=1e-5)
+    # The dataset's own statistics: normalised real frames have mean 0 and std 1/2 (AST divides by 2σ).
+    real = np.concatenate([(store[i] - mean) / (2 * std) for i in range(len(store))])
+    assert abs(real.mean()) < 1e-4 and real.std() == pytest.approx(0.5, rel=1e-3)
+
+
+def test_the_cache_is_reused_not_recomputed(split, tmp_path, monkeypatch):
+    first = cached_fbanks(split, 32, tmp_path, desc="train")
+    calls = []
+    monkeypatch.setattr("trainer.features.compute_fbank", lambda *a: calls.append(1) or compute_fbank(*a))
+    again = cached_fbanks(split, 32, tmp_path, desc="train")
+    assert calls == [] and again.folder == first.folder
+    other = cached_fbanks(split, 16, tmp_path, desc="train")  # other mel settings: another entry
+    assert len(calls) == 6 and other.folder != first.folder
+    assert sorted(p.name for p in (tmp_path / "fbank").iterdir()) == sorted([first.key, other.key])  # no temp left
+
+
+def test_spec_augment_masks_stripes_and_follows_torch_seed():
+    fb = np.ones((100, 32), dtype=np.float32)
+    aug = SpecAugment(freq_mask=8, time_mask=20, num_masks=2, fill=-5.0)
+    torch.manual_seed(0)
+    params = aug.draw(100, 32)
+    out = aug.apply(fb, params)
+    assert len(params) == 4 and np.all(fb == 1.0)  # the input is not modified
+    for axis, start, width in params:
+        region = out[start : start + width] if axis == 0 else out[:, start : start + width]
+        assert np.all(region == -5.0)
+    torch.manual_seed(0)
+    assert aug.draw(100, 32) == params
+    with pytest.raises(ValueError, match="freq_mask must be >= 0"):
+        SpecAugment(freq_mask=-1)
+
+
+def test_augmentation_only_touches_the_training_items(split, tmp_path):
+    store = cached_fbanks(split, 32, tmp_path, desc="train")
+    torch.manual_seed(1)
+    augmented = FbankDataset(store, SpecAugment(8, 30, 1, fill=0.0))[0]["fbank"]
+    assert not np.array_equal(augmented, store[0]) and np.array_equal(FbankDataset(store)[0]["fbank"], store[0])
+
+
+def test_compute_fbank_accepts_stereo_and_too_short_clips():
+    extractor = make_extractor(16)
+    stereo = np.stack([fake_cry(0, 0.5), fake_cry(0, 0.5)])
+    assert compute_fbank(stereo, extractor).shape == (num_frames(8000), 16)
+    assert compute_fbank(np.zeros(100, dtype=np.float32), extractor).shape == (0, 16)

@@ -1,0 +1,247 @@
+"""End to end: ``python -m trainer`` on tiny synthetic cry datasets, then ``pipeline()`` and ``trainer.evaluate``.
+
+Two trainings are shared by the module: a tiny AST from scratch (learns the separable set) and a head on a
+frozen tiny "pretrained" checkpoint built for 1024 frames (trained on cached backbone outputs).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from tests.synthetic import fake_cry
+from tests.trainer_fixtures import NAMES, cry_index, make_cry_dataset, make_tiny_ast
+from trainer.cli import main
+from trainer.evaluate import main as evaluate_main
+from trainer.features import FbankCollator, cached_fbanks
+from trainer.model import POSITION_KEY, patch_grid
+
+LABELS = list(NAMES[:3])
+FAST = ["--disable-tqdm", "true", "--seed", "0", "--per-device-train-batch-size", "8", "--save-total-limit", "1"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread, and the test machine is shared."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("trainer")
+
+
+@pytest.fixture(scope="module")
+def cries(work) -> Path:
+    """3 species × (8 train, 3 validation, 4 test) one-second clips, in the builder's parquet layout."""
+    return make_cry_dataset(work / "cries", n_classes=3, sizes={"train": 8, "validation": 3, "test": 4}, seconds=1.0)
+
+
+def common(cries: Path, work: Path) -> list[str]:
+    return ["--dataset", str(cries), "--cache-dir", str(work / "cache"), "--dataset-cache-dir", str(work / "hf"), *FAST]
+
+
+@pytest.fixture(scope="module")
+def scratch(cries, work) -> Path:
+    out = work / "scratch"
+    args = ["--output-dir", str(out), "--init", "scratch", "--preset", "tiny", "--num-train-epochs", "12"]
+    assert main([*args, "--learning-rate", "3e-3", "--label-smoothing-factor", "0.05", *common(cries, work)]) == 0
+    return out
+
+
+class FakeHub:
+    """Stands in for ``huggingface_hub.HfApi``: records what would be created and uploaded."""
+
+    calls: list = []
+
+    def __init__(self, endpoint=None, **kwargs):
+        FakeHub.calls.append(("endpoint", endpoint))
+
+    def create_repo(self, repo_id, **kwargs):
+        FakeHub.calls.append(("create_repo", repo_id, kwargs.get("repo_type")))
+
+    def upload_folder(self, *, repo_id, folder_path, ignore_patterns=None, **kwargs):
+        from huggingface_hub.utils import filter_repo_objects
+
+        files = [str(p.relative_to(folder_path)) for p in Path(folder_path).rglob("*") if p.is_file()]
+        FakeHub.calls.append(("upload", repo_id, sorted(filter_repo_objects(files, ignore_patterns=ignore_patterns))))
+
+
+@pytest.fixture(scope="module")
+def head_only(cries, work):
+    """Head on a frozen tiny checkpoint built for 1024 frames and 16 mel bins, pushed to a fake Hub."""
+    source = make_tiny_ast(work / "source", max_length=1024, num_mel_bins=16)
+    out = work / "head"
+    mp = pytest.MonkeyPatch()
+    mp.setattr("huggingface_hub.HfApi", FakeHub)
+    mp.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    FakeHub.calls = []
+    try:
+        args = ["--output-dir", str(out), "--model", str(source), "--num-train-epochs", "6", "--learning-rate", "3e-2"]
+        assert main([*args, "--push-to-hub", "trainer-tests/cries-head", *common(cries, work)]) == 0
+    finally:
+        mp.undo()
+    return source, out, list(FakeHub.calls)
+
+
+def test_scratch_model_learns_the_separable_set(scratch):
+    from transformers import pipeline
+
+    summary = json.loads((scratch / "train_summary.json").read_text())
+    assert summary["test"]["accuracy"] > 0.9 and summary["init"] == "scratch"
+    classify = pipeline("audio-classification", model=str(scratch))
+    fresh = [(c, fake_cry(cry_index(c), seconds=1.0, seed=1000 + k)) for c in range(3) for k in range(3)]
+    guesses = [classify(audio, top_k=1)[0]["label"] for _, audio in fresh]
+    assert np.mean([g == LABELS[c] for (c, _), g in zip(fresh, guesses, strict=True)]) > 0.9
+
+
+def test_output_folder_holds_what_the_app_and_the_hub_need(scratch, work):
+    config = json.loads((scratch / "config.json").read_text())
+    prep = json.loads((scratch / "preprocessor_config.json").read_text())
+    assert config["id2label"] == {str(i): n for i, n in enumerate(LABELS)} and config["label2id"]["Squirtle"] == 2
+    assert config["max_length"] == prep["max_length"] == 112  # 98 frames of a 1 s clip, rounded up to whole patches
+    from datasets import load_dataset
+
+    train = load_dataset(str(work / "cries"), cache_dir=str(work / "hf"))["train"]
+    mean, std = cached_fbanks(train, 64, work / "cache").stats()
+    assert (prep["mean"], prep["std"]) == pytest.approx((mean, std)) and prep["num_mel_bins"] == 64
+    from transformers import ASTForAudioClassification
+
+    best = json.loads((scratch / "train_summary.json").read_text())["best_checkpoint"]
+    saved, kept = ASTForAudioClassification.from_pretrained(scratch), ASTForAudioClassification.from_pretrained(best)
+    assert all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), kept.state_dict().values(), strict=True))
+    pokedex = json.loads((scratch / "pokedex.json").read_text())
+    assert pokedex["species"]["Charmander"]["pokedex_id"] == 2 and pokedex["species"]["Squirtle"]["names"]["ja"] == "Squirtle-ja"
+    calibration = json.loads((scratch / "calibration.json").read_text())
+    assert calibration["temperature"] > 0 and 0 <= calibration["threshold"] <= 1 and calibration["target_precision"] == 0.95
+    card = (scratch / "README.md").read_text()
+    assert "pipeline_tag: audio-classification" in card and "| all | 12 |" in card and "## Limitations" in card
+    curves = (scratch / "learning_curves.csv").read_text().splitlines()
+    assert curves[0].startswith("epoch,step,train_loss,eval_loss,eval_accuracy") and len(curves) >= 4
+    for name in ("learning_curves.png", "eval-test/reliability.png", "eval-test/confusion_matrix.png", "eval-test/robustness.png"):
+        assert (scratch / name).read_bytes()[:4] == b"\x89PNG"
+    per_class = (scratch / "eval-test" / "per_class.csv").read_text().splitlines()
+    assert per_class[0].startswith("label,name,support,precision,recall,f1") and len(per_class) == 4
+
+
+def test_evaluate_cli_reruns_the_report_on_the_saved_folder(scratch, cries, work):
+    out = work / "reeval"
+    evaluate_main(["--model", str(scratch), "--dataset", str(cries), "--output-dir", str(out), "--cache-dir", str(work / "cache"),
+                   "--dataset-cache-dir", str(work / "hf")])
+    again = json.loads((out / "metrics.json").read_text())
+    during = json.loads((scratch / "eval-test" / "metrics.json").read_text())
+    assert again["overall"] == pytest.approx(during["overall"], abs=1e-5)
+    assert set(again["groups"]) == {"rendition", "condition", "snr_band", "background_kind"}
+    assert list(again["groups"]["snr_band"]) == ["<5 dB", "5–15 dB", "15–25 dB", "≥25 dB", "no background"]
+    assert sum(g["n"] for g in again["groups"]["condition"].values()) == 12
+    assert "| rendition = legacy |" in (out / "metrics.md").read_text()
+
+
+def test_head_trained_on_cached_embeddings_predicts_like_the_saved_full_model(head_only, cries, work):
+    from transformers import ASTFeatureExtractor, ASTForAudioClassification
+
+    source_dir, out, _ = head_only
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert summary["head_only_on_cached_embeddings"] and summary["parameters"]["trainable"] < 200
+    source = ASTForAudioClassification.from_pretrained(source_dir)
+    model = ASTForAudioClassification.from_pretrained(out).eval()
+    extractor = ASTFeatureExtractor.from_pretrained(out)
+    # The backbone is the checkpoint's, with its position embeddings cut from 101 to 10 time patches.
+    assert patch_grid(model.config) == (1, 10) and extractor.max_length == model.config.max_length == 106
+    old, new = source.state_dict(), model.state_dict()
+    backbone = [k for k in new if k.startswith("audio_spectrogram_transformer.") and k != POSITION_KEY]
+    assert all(torch.equal(new[k], old[k]) for k in backbone)
+    cut = old[POSITION_KEY][0, 2:].reshape(1, 101, -1)[:, 50 - 5 : 50 - 5 + 10]
+    assert torch.equal(new[POSITION_KEY][0, 2:].reshape(1, 10, -1), cut)
+    # The cached path (classifier on stored pooled outputs) equals the full forward pass of the saved model.
+    from datasets import load_dataset
+
+    from trainer.embedding_cache import cached_embeddings
+    from trainer.evaluate import predict_logits
+
+    test = load_dataset(str(cries), cache_dir=str(work / "hf"))["test"]
+    store = cached_fbanks(test, 16, work / "cache")
+    entries = set((work / "cache" / "embeddings").iterdir())
+    collator = FbankCollator(extractor.max_length, extractor.mean, extractor.std)
+    emb = cached_embeddings(model, store, collator, work / "cache")
+    assert set((work / "cache" / "embeddings").iterdir()) == entries  # a cache hit: same backbone, same key
+    with torch.no_grad():
+        cached_logits = model.classifier(torch.from_numpy(np.asarray(emb.embeddings))).numpy()
+    full_logits = predict_logits(model, extractor, store, batch_size=5)
+    np.testing.assert_allclose(cached_logits, full_logits, rtol=1e-4, atol=1e-5)
+    assert np.array_equal(cached_logits.argmax(1), full_logits.argmax(1))
+    # The report written during training (cached path) is what trainer.evaluate (full forward) finds.
+    during = json.loads((out / "eval-test" / "metrics.json").read_text())
+    evaluate_main(["--model", str(out), "--dataset", str(cries), "--output-dir", str(work / "head-eval"),
+                   "--cache-dir", str(work / "cache"), "--dataset-cache-dir", str(work / "hf")])
+    again = json.loads((work / "head-eval" / "metrics.json").read_text())
+    assert again["overall"] == pytest.approx(during["overall"], abs=1e-5)
+
+
+def test_head_only_folder_loads_in_pipeline_and_was_pushed_without_checkpoints(head_only):
+    from transformers import pipeline
+
+    _, out, calls = head_only
+    result = pipeline("audio-classification", model=str(out))(fake_cry(0, seconds=1.0), top_k=3)
+    assert sorted(r["label"] for r in result) == sorted(LABELS)
+    assert calls[0] == ("endpoint", "http://127.0.0.1:9")
+    assert ("create_repo", "trainer-tests/cries-head", "model") in calls
+    uploaded = next(c[2] for c in calls if c[0] == "upload")
+    assert {"config.json", "model.safetensors", "preprocessor_config.json", "pokedex.json", "calibration.json", "README.md"} <= set(uploaded)
+    assert any(p.startswith("eval-test/") for p in uploaded) and not any(p.startswith("checkpoint-") for p in uploaded)
+    assert any(p.name.startswith("checkpoint-") for p in out.iterdir())  # they exist locally, they just stay local
+
+
+def test_resume_restores_every_weight_and_continues_exactly(cries, work):
+    """Two epochs in one go equal one epoch, then a resume for the second: bit for bit, up to float noise.
+
+    A resume that skipped any weight (transformers#43701 leaves the blocks random) would diverge.
+    """
+    from safetensors.torch import load_file
+
+    once, resumed = work / "once", work / "resumed"
+    args = ["--init", "scratch", "--preset", "tiny", "--num-train-epochs", "2", *common(cries, work), "--save-total-limit", "5"]
+    assert main(["--output-dir", str(once), *args]) == 0
+    steps = sorted(int(p.name.split("-")[1]) for p in once.glob("checkpoint-*"))
+    assert len(steps) == 2
+    resumed.mkdir()
+    shutil.copytree(once / f"checkpoint-{steps[0]}", resumed / f"checkpoint-{steps[0]}")
+    assert main(["--output-dir", str(resumed), "--resume-from-checkpoint", "true", *args]) == 0
+    a = load_file(once / f"checkpoint-{steps[1]}" / "model.safetensors")
+    b = load_file(resumed / f"checkpoint-{steps[1]}" / "model.safetensors")
+    assert a.keys() == b.keys() and all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
+    history = json.loads((resumed / "log_history.json").read_text())
+    assert [h["epoch"] for h in history if "eval_loss" in h] == [1.0, 2.0]
+
+
+def test_bad_input_on_the_command_line_fails_with_a_clear_message(cries, work, capsys, tmp_path):
+    missing = ["--output-dir", str(tmp_path / "o"), "--model", str(tmp_path / "no-such-model"), *common(cries, work)]
+    assert main(missing) == 2
+    assert "no-such-model: no such folder; expected a model folder or a Hub id" in capsys.readouterr().err
+    other = make_tiny_ast(tmp_path / "o2" / "checkpoint-7", max_length=112, num_mel_bins=64, labels=["Mew", "Mewtwo", "Eevee"])
+    resume = ["--output-dir", str(tmp_path / "o2"), "--init", "scratch", "--preset", "tiny", "--resume-from-checkpoint", str(other)]
+    assert main([*resume, *common(cries, work)]) == 2
+    assert "was trained on 3 labels" in capsys.readouterr().err
+    no_labels = make_cry_dataset(tmp_path / "bad", layout="disk", n_classes=2, sizes={"train": 1, "validation": 1}, seconds=0.3)
+    from datasets import load_from_disk
+
+    load_from_disk(str(no_labels)).remove_columns("label").save_to_disk(str(tmp_path / "bad2"))
+    assert main(["--output-dir", str(tmp_path / "o3"), "--dataset", str(tmp_path / "bad2"), "--init", "scratch"]) == 2
+    assert "has no 'label' column" in capsys.readouterr().err
+
+
+def test_uncached_features_train_the_same_way(cries, work, scratch):
+    out = work / "uncached"
+    args = ["--output-dir", str(out), "--init", "scratch", "--preset", "tiny", "--num-train-epochs", "1"]
+    assert main([*args, "--cache-features", "false", *common(cries, work)]) == 0
+    a = json.loads((out / "preprocessor_config.json").read_text())
+    b = json.loads((scratch / "preprocessor_config.json").read_text())
+    assert a["max_length"] == b["max_length"] and (a["mean"], a["std"]) == pytest.approx((b["mean"], b["std"]), rel=1e-5)

@@ -1,0 +1,141 @@
+"""A tiny AST model folder for tests, laid out exactly like the trainer's output.
+
+``build_tiny_model(dir)`` writes config + safetensors + preprocessor_config.json + pokedex.json +
+calibration.json. Random weights by default; ``train_steps`` > 0 fits it for a few seconds on
+:func:`tests.synthetic.fake_cry` classes so tests can check that the right species comes out.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from dataset_builder.audio import SAMPLE_RATE
+from recognizer.model_files import Calibration, SpeciesInfo, save_calibration, save_pokedex
+from tests.synthetic import fake_cry
+
+SPRITE_URL = "https://raw.githubusercontent.com/PokeAPI/sprites/master/sprites/pokemon/versions/generation-v/black-white/animated/{}.gif"
+LANGUAGES = ["en", "fr", "ja", "de", "es"]
+SPECIES = {
+    "Bulbasaur": SpeciesInfo(
+        1, {"en": "Bulbasaur", "fr": "Bulbizarre", "ja": "フシギダネ", "de": "Bisasam", "es": "Bulbasaur"},
+        ["grass", "poison"], 1, SPRITE_URL.format(1),
+    ),
+    "Charmander": SpeciesInfo(
+        4, {"en": "Charmander", "fr": "Salamèche", "ja": "ヒトカゲ", "de": "Glumanda", "es": "Charmander"},
+        ["fire"], 1, SPRITE_URL.format(4),
+    ),
+    "Squirtle": SpeciesInfo(
+        7, {"en": "Squirtle", "fr": "Carapuce", "ja": "ゼニガメ", "de": "Schiggy", "es": "Squirtle"},
+        ["water"], 1, SPRITE_URL.format(7),
+    ),
+}
+LABELS = list(SPECIES)
+CLASS_INDEX = {name: i * 4 + 2 for i, name in enumerate(LABELS)}
+"""The :func:`fake_cry` class each label is trained on (spread out so the calls sound different)."""
+
+
+LEARNING_RATE = 3e-3
+
+
+def species_cry(label: str, seconds: float = 1.0, sample_rate: int = SAMPLE_RATE, seed: int = 0) -> np.ndarray:
+    """The synthetic call a trained tiny model names ``label``."""
+    return fake_cry(CLASS_INDEX[label], seconds, sample_rate, seed)
+
+
+@functools.cache
+def trained_tiny_model(steps: int = 120) -> Path:
+    """One trained tiny model per test process (about 10 s to fit), in a temporary folder removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="who-tiny-model-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return build_tiny_model(folder / "model", train_steps=steps)
+
+
+def build_tiny_model(
+    path: str | Path,
+    *,
+    max_length: int = 300,
+    num_mel_bins: int = 32,
+    train_steps: int = 0,
+    temperature: float = 1.0,
+    threshold: float = 0.5,
+    seed: int = 0,
+) -> Path:
+    """Write a tiny ``ASTForAudioClassification`` folder with the project's extra files; returns its path."""
+    import torch
+    from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
+
+    path = Path(path)
+    torch.manual_seed(seed)
+    config = ASTConfig(
+        hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+        num_mel_bins=num_mel_bins, max_length=max_length, frequency_stride=8, time_stride=16,
+        num_labels=len(LABELS), id2label=dict(enumerate(LABELS)), label2id={n: i for i, n in enumerate(LABELS)},
+    )
+    model = ASTForAudioClassification(config)
+    extractor = ASTFeatureExtractor(num_mel_bins=num_mel_bins, max_length=max_length, mean=-6.0, std=4.0)
+    if train_steps:
+        _fit(model, extractor, train_steps, seed)
+    model.eval()
+    model.save_pretrained(path)
+    extractor.save_pretrained(path)
+    save_pokedex(path, SPECIES, LANGUAGES)
+    save_calibration(path, Calibration(temperature=temperature, threshold=threshold))
+    return path
+
+
+def _fit(model, extractor, steps: int, seed: int) -> None:
+    """A few AdamW steps on loudness-normalised synthetic calls, alone or placed at random in a noisy window."""
+    import torch
+
+    from recognizer.segment import normalise_loudness, window_length
+
+    rng = np.random.default_rng(seed)
+    window = window_length(extractor.max_length)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE)
+    warmup = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(  # linear warmup, then linear decay to 0 (a stable end point)
+        optimizer, lambda step: min((step + 1) / warmup, (steps - step) / (steps - warmup + 1))
+    )
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny ops: extra threads only contend on a shared CPU
+    model.train()
+    try:
+        for step in range(steps):
+            clips, targets = [], []
+            for j in range(12):
+                target = int(rng.integers(len(LABELS)))
+                cry = species_cry(LABELS[target], float(rng.uniform(0.6, 2.0)), seed=step * 100 + j)
+                if j % 2:  # inside a longer recording
+                    clip = np.zeros(window, np.float32)
+                    start = int(rng.integers(0, window - len(cry)))
+                    clip[start : start + len(cry)] = cry
+                else:
+                    clip = cry
+                clips.append(normalise_loudness(_degrade(clip, rng)))
+                targets.append(target)
+            inputs = extractor(clips, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+            loss = model(**inputs, labels=torch.tensor(targets)).loss
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _degrade(clip: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Noise at 10-40 dB SNR and a random low-pass (2-8 kHz), so codecs and rates do not fool the model."""
+    spectrum = np.fft.rfft(clip)
+    freqs = np.fft.rfftfreq(len(clip), 1.0 / SAMPLE_RATE)
+    spectrum[freqs > rng.uniform(2000, 8000)] = 0
+    clip = np.fft.irfft(spectrum, len(clip)).astype(np.float32)
+    noise = rng.standard_normal(len(clip)).astype(np.float32)
+    snr_db = rng.uniform(10, 40)
+    return clip + noise * np.sqrt(np.mean(clip**2) / 10 ** (snr_db / 10))

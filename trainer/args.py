@@ -1,0 +1,188 @@
+"""Command-line arguments as typed dataclasses, parsed by ``HfArgumentParser`` (flags or a JSON/YAML file).
+
+``TrainArguments`` is ``transformers.TrainingArguments`` with defaults suited to this task (epoch-wise
+evaluation, early stopping on the best checkpoint, cosine schedule with warmup) and ``--push-to-hub`` taking
+the repository id: the trainer pushes once at the end, with the model card, instead of every checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Literal
+
+from transformers import TrainingArguments
+
+DEFAULT_CHECKPOINT = "MIT/ast-finetuned-audioset-10-10-0.4593"
+FREEZE_CHOICES = ("backbone", "none")
+INIT_CHOICES = ("pretrained", "scratch")
+
+
+def default_cache_dir() -> str:
+    """Where features and embeddings are cached: ``$WHO_CACHE_DIR`` or ``~/.cache/who_tf_screamin``."""
+    return os.environ.get("WHO_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "who_tf_screamin")
+
+
+@dataclass
+class ModelArguments:
+    """Which model to start from and which of its parts train."""
+
+    model_name_or_path: str = field(
+        default=DEFAULT_CHECKPOINT,
+        metadata={"aliases": ["--model"], "help": "Checkpoint id or local folder (used with --init pretrained)."},
+    )
+    init: Literal["pretrained", "scratch"] = field(
+        default="pretrained",
+        metadata={"help": "pretrained: start from --model; scratch: random weights with --preset."},
+    )
+    preset: str | None = field(
+        default=None, metadata={"help": "Config preset for --init scratch: tiny or small (default small)."}
+    )
+    freeze: Literal["backbone", "none"] | None = field(
+        default=None,
+        metadata={
+            "help": "backbone: train only the classification head (default for --init pretrained); "
+            "none: train everything (default for --init scratch)."
+        },
+    )
+    unfreeze_last: int = field(
+        default=0, metadata={"help": "Also train the last N transformer blocks (and the final layer norm)."}
+    )
+    max_length: int | None = field(
+        default=None,
+        metadata={"help": "Input length in fbank frames (10 ms each); default: fitted to the longest clip."},
+    )
+    num_mel_bins: int | None = field(
+        default=None, metadata={"help": "Mel bins; default: the checkpoint's or the preset's."}
+    )
+    model_cache_dir: str | None = field(default=None, metadata={"help": "Where Hub checkpoints are cached."})
+
+    def __post_init__(self):
+        if self.init not in INIT_CHOICES:
+            raise ValueError(f"--init {self.init!r}: expected one of {', '.join(INIT_CHOICES)}")
+        if self.init == "scratch":
+            from .presets import PRESETS
+
+            self.preset = self.preset or "small"
+            if self.preset not in PRESETS:
+                raise ValueError(f"--preset {self.preset!r}: expected one of {', '.join(PRESETS)}")
+            self.freeze = self.freeze or "none"
+            if self.freeze == "backbone":
+                raise ValueError(
+                    "--freeze backbone with --init scratch would train a head on a random, frozen backbone; "
+                    "use --freeze none (the default for scratch) or --init pretrained"
+                )
+        else:
+            self.freeze = self.freeze or "backbone"
+            if self.preset is not None:
+                raise ValueError("--preset only applies to --init scratch; a pretrained model keeps its config")
+        if self.freeze not in FREEZE_CHOICES:
+            raise ValueError(f"--freeze {self.freeze!r}: expected one of {', '.join(FREEZE_CHOICES)}")
+        if self.unfreeze_last < 0:
+            raise ValueError(f"--unfreeze-last must be >= 0, got {self.unfreeze_last}")
+
+
+@dataclass
+class DataArguments:
+    """Which dataset, how its features are cached, and the training-time augmentation."""
+
+    dataset: str = field(
+        metadata={"help": "Builder output folder (parquet), a save_to_disk folder, or a Hub dataset id."}
+    )
+    dataset_config: str | None = field(default=None, metadata={"help": "Hub dataset configuration name."})
+    dataset_revision: str | None = field(default=None, metadata={"help": "Hub dataset revision."})
+    dataset_cache_dir: str | None = field(default=None, metadata={"help": "datasets' own cache folder."})
+    train_split: str = field(default="train")
+    eval_split: str = field(default="validation")
+    test_split: str = field(default="test", metadata={"help": "Reported after training; '' to skip."})
+    audio_column: str = field(default="audio")
+    label_column: str = field(default="label")
+    max_train_samples: int | None = field(default=None, metadata={"help": "Keep the first N train rows (smoke runs)."})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "Keep the first N rows of other splits."})
+    cache_dir: str = field(
+        default_factory=default_cache_dir,
+        metadata={"help": "Feature and embedding cache (default $WHO_CACHE_DIR or ~/.cache/who_tf_screamin)."},
+    )
+    cache_features: bool = field(
+        default=True,
+        metadata={"help": "Compute fbanks once and cache them on disk; false: decode audio every epoch."},
+    )
+    cache_embeddings: bool = field(
+        default=True,
+        metadata={"help": "With a frozen backbone, cache its pooled output once and train the head on it."},
+    )
+    feature_dtype: str = field(default="float32", metadata={"help": "Cached fbank dtype: float32 or float16."})
+    freq_mask: int = field(default=12, metadata={"help": "SpecAugment: widest frequency mask in mel bins (0: off)."})
+    time_mask: int = field(default=48, metadata={"help": "SpecAugment: widest time mask in frames (0: off)."})
+    num_masks: int = field(default=1, metadata={"help": "SpecAugment: masks of each kind per clip."})
+    target_precision: float = field(
+        default=0.95, metadata={"help": "Validation precision the 'not sure' threshold is chosen for."}
+    )
+    early_stopping_patience: int = field(
+        default=5, metadata={"help": "Evaluations without improvement before stopping (0: no early stopping)."}
+    )
+
+    def __post_init__(self):
+        if self.feature_dtype not in ("float32", "float16"):
+            raise ValueError(f"--feature-dtype {self.feature_dtype!r}: expected float32 or float16")
+        if not 0.0 < self.target_precision <= 1.0:
+            raise ValueError(f"--target-precision must be in (0, 1], got {self.target_precision}")
+        for name in ("freq_mask", "time_mask", "num_masks", "early_stopping_patience"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"--{name.replace('_', '-')} must be >= 0, got {getattr(self, name)}")
+
+
+@dataclass
+class TrainArguments(TrainingArguments):
+    """``TrainingArguments`` with this task's defaults; every other Trainer flag works as usual."""
+
+    output_dir: str | None = field(default=None, metadata={"help": "Where the model folder is written."})
+    push_to_hub: str | None = field(
+        default=None, metadata={"help": "Hub repository id (REPO_ID) to push the final folder and card to."}
+    )
+    eval_strategy: str = field(default="epoch")
+    save_strategy: str = field(default="epoch")
+    logging_strategy: str = field(default="epoch")
+    load_best_model_at_end: bool = field(default=True)
+    metric_for_best_model: str | None = field(default="accuracy")
+    save_total_limit: int | None = field(default=2)
+    learning_rate: float = field(default=1e-3, metadata={"help": "1e-3 suits head-only and scratch; ~5e-5 full fine-tuning."})
+    lr_scheduler_type: str = field(default="cosine")
+    warmup_steps: float = field(default=0.1, metadata={"help": "Warmup steps (>= 1) or fraction of all steps (< 1)."})
+    num_train_epochs: float = field(default=20.0)
+    per_device_train_batch_size: int = field(default=32)
+    per_device_eval_batch_size: int = field(default=32)
+    remove_unused_columns: bool = field(default=False)
+    report_to: str | None = field(default="none")
+
+    def __post_init__(self):
+        if self.output_dir is None:
+            raise ValueError("--output-dir is required: the folder the trained model is written to")
+        repo = self.push_to_hub
+        if isinstance(repo, str) and repo.lower() in ("true", "false", "1", "0", "yes", "no"):
+            raise ValueError(f"--push-to-hub {repo!r}: expected a Hub repository id such as user/who-tf-screamin-ast")
+        self.push_to_hub_repo = repo or None
+        self.push_to_hub = False  # the Trainer must not push checkpoints; train.py pushes the final folder once
+        if self.push_to_hub_repo and not self.hub_model_id:
+            self.hub_model_id = self.push_to_hub_repo
+        super().__post_init__()
+
+
+def parser():
+    """The ``HfArgumentParser`` for ``python -m trainer``."""
+    from transformers import HfArgumentParser
+
+    return HfArgumentParser((ModelArguments, DataArguments, TrainArguments))
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[ModelArguments, DataArguments, TrainArguments]:
+    """Flags, or a single ``.json``/``.yaml`` file holding the same keys."""
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = parser()
+    if len(argv) == 1 and argv[0].endswith(".json"):
+        return p.parse_json_file(os.path.abspath(argv[0]))
+    if len(argv) == 1 and argv[0].endswith((".yaml", ".yml")):
+        return p.parse_yaml_file(os.path.abspath(argv[0]))
+    return p.parse_args_into_dataclasses(args=argv)

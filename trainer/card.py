@@ -1,0 +1,92 @@
+"""The model card (``README.md`` of the model folder): metadata, dataset link, evaluation table, use and limits."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .data import looks_local
+
+
+def dataset_link(dataset: str) -> tuple[str, str | None]:
+    """Markdown link (or plain description) of the training dataset, and its Hub id when it has one."""
+    if Path(dataset).exists() or looks_local(dataset):
+        name = Path(dataset).resolve().name
+        return f"a local dataset folder (`{name}`) built with `python -m dataset_builder`", None
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    return f"[{dataset}]({endpoint}/datasets/{dataset})", dataset
+
+
+def model_card(
+    *,
+    dataset: str,
+    base_model: str | None,
+    preset: str | None,
+    label_names: list[str],
+    metrics_markdown: str | None,
+    calibration_report: dict,
+    max_length: int,
+    trainable: str,
+) -> str:
+    """The card's text (YAML header from ``huggingface_hub.ModelCardData`` + markdown)."""
+    from huggingface_hub import ModelCardData
+
+    link, hub_id = dataset_link(dataset)
+    data = ModelCardData(
+        library_name="transformers",
+        pipeline_tag="audio-classification",
+        license="mit",
+        base_model=base_model,
+        datasets=[hub_id] if hub_id else None,
+        metrics=["accuracy", "f1"],
+        tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
+    )
+    origin = (
+        f"fine-tuned from [{base_model}](https://huggingface.co/{base_model})"
+        if base_model
+        else f"trained from random weights (preset `{preset}`)"
+    )
+    examples = ", ".join(label_names[:5]) + ("…" if len(label_names) > 5 else "")
+    cal = calibration_report
+    return f"""---
+{data.to_yaml()}
+---
+
+# who_tf_screamin — which Pokémon is screaming?
+
+An Audio Spectrogram Transformer ({trainable}) {origin} on {link}. It names a Pokémon species from a
+few seconds of its cry: {len(label_names)} classes ({examples}). Inputs are {max_length} fbank frames
+({max_length / 100:.2f} s); the feature extractor carries the dataset's own mean and standard deviation.
+
+```python
+from transformers import pipeline
+classify = pipeline("audio-classification", model="PATH_OR_REPO")
+classify("cry.wav", top_k=5)
+```
+
+`pokedex.json` holds each species' names in several languages, types, generation, Pokédex number and
+sprite URL; `calibration.json` the softmax temperature ({cal.get('temperature', 1.0):.3f}) and the "not sure"
+threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision {cal.get('target_precision', 0.95):.2f}).
+
+{metrics_markdown or "No test split was evaluated."}
+
+## Intended use
+Recognising Pokémon cries played by a game, a TV or a speaker and recorded with a phone or a computer
+microphone, in the who_tf_screamin app; and as a reproducible baseline for audio classification research.
+
+## Limitations
+- It only knows the species it was trained on; anything else (speech, music, other animals, silence)
+  gets one of those names unless the "not sure" threshold rejects it. Use the calibrated threshold.
+- The test split holds variants (room, microphone, codec, background noise) synthesised by the dataset
+  builder; real recordings in loud places will score lower than the numbers above.
+- Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
+- The cries are © The Pokémon Company; this model is a fan research project, not an official product.
+"""
+
+
+def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
+    path = Path(output_dir) / "README.md"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(model_card(**kwargs), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

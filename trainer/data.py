@@ -1,0 +1,180 @@
+"""Load the cry dataset (builder folder, ``save_to_disk`` folder or Hub id) and check it before any work.
+
+Every check fails with an error that names the split, the column and what was expected, so a bad
+dataset is caught in seconds rather than after an hour of feature extraction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+from dataset_builder.audio import SAMPLE_RATE
+
+
+class DatasetError(ValueError):
+    """The dataset is not shaped like the builder's output."""
+
+
+def load_cry_dataset(source: str, config: str | None = None, revision: str | None = None, cache_dir: str | None = None):
+    """A ``DatasetDict`` from a local folder (``load_from_disk`` layout or data files) or a Hub id."""
+    import datasets
+
+    path = Path(source)
+    if path.is_dir():
+        if (path / "dataset_dict.json").exists() or (path / "state.json").exists():
+            loaded = datasets.load_from_disk(str(path))
+        else:
+            loaded = datasets.load_dataset(str(path), config, cache_dir=cache_dir)
+    elif path.exists():
+        raise DatasetError(f"--dataset {source}: is a file; expected a dataset folder or a Hub dataset id")
+    elif looks_local(source):
+        raise DatasetError(f"--dataset {source}: no such folder; expected the builder's output folder or a Hub id (user/name)")
+    else:
+        try:
+            loaded = datasets.load_dataset(source, config, revision=revision, cache_dir=cache_dir)
+        except Exception as err:
+            raise DatasetError(
+                f"--dataset {source}: could not load it as a Hub dataset ({type(err).__name__}: {err}); "
+                "expected the builder's output folder or a reachable Hub dataset id (HF_ENDPOINT)"
+            ) from err
+    if isinstance(loaded, datasets.Dataset):
+        raise DatasetError(f"--dataset {source}: holds a single split; expected train/validation/test splits")
+    return loaded
+
+
+def looks_local(source: str) -> bool:
+    """A path rather than a Hub id (``user/name`` has at most one slash and no leading dot or slash)."""
+    return source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
+
+
+def label_names(dsd, split: str = "train", label_column: str = "label") -> list[str]:
+    """Class names from the label column's ``ClassLabel`` (the English species names)."""
+    return list(dsd[split].features[label_column].names)
+
+
+def validate(dsd, splits: list[str], audio_column: str = "audio", label_column: str = "label") -> list[str]:
+    """Check the columns, labels, sample rates and sizes of ``splits``; return the label names."""
+    from datasets import Audio, ClassLabel
+
+    missing = [s for s in splits if s not in dsd]
+    if missing:
+        raise DatasetError(f"dataset has no split {', '.join(map(repr, missing))}; it has {sorted(dsd)}, expected {splits}")
+    names = None
+    for split in splits:
+        ds = dsd[split]
+        feats = ds.features
+        if audio_column not in feats:
+            raise DatasetError(
+                f"split {split!r} has no {audio_column!r} column (columns: {', '.join(feats)}); "
+                "expected an Audio column as the builder writes it"
+            )
+        if not isinstance(feats[audio_column], Audio):
+            raise DatasetError(
+                f"split {split!r}: column {audio_column!r} is {type(feats[audio_column]).__name__}; expected datasets.Audio"
+            )
+        if label_column not in feats:
+            raise DatasetError(
+                f"split {split!r} has no {label_column!r} column (columns: {', '.join(feats)}); "
+                "expected a ClassLabel of species names"
+            )
+        if not isinstance(feats[label_column], ClassLabel):
+            raise DatasetError(
+                f"split {split!r}: column {label_column!r} is {feats[label_column]!r}; expected a ClassLabel whose "
+                "names are the species (cast it with datasets.ClassLabel(names=[...]))"
+            )
+        if len(ds) == 0:
+            raise DatasetError(f"split {split!r} is empty; expected at least one clip in each of {splits}")
+        split_names = list(feats[label_column].names)
+        if names is None:
+            names = split_names
+        elif split_names != names:
+            raise DatasetError(
+                f"split {split!r} has labels {split_names[:5]}… but {splits[0]!r} has {names[:5]}…; expected one ClassLabel"
+            )
+        check_sample_rate(ds, split, audio_column)
+    return names
+
+
+def check_sample_rate(ds, split: str, audio_column: str = "audio") -> None:
+    """Every clip must be (or be decoded to) :data:`SAMPLE_RATE`.
+
+    With ``Audio(sampling_rate=16000)`` datasets resamples on decode, so any stored rate is fine. An
+    ``Audio`` feature declaring another rate is wrong; one declaring none decodes at each file's own
+    rate, so every file header is read and mixed or wrong rates are reported.
+    """
+    declared = ds.features[audio_column].sampling_rate
+    if declared is not None:
+        if declared != SAMPLE_RATE:
+            raise DatasetError(
+                f"split {split!r}: column {audio_column!r} decodes at {declared} Hz; expected {SAMPLE_RATE} Hz "
+                f"(cast it: ds.cast_column({audio_column!r}, Audio(sampling_rate={SAMPLE_RATE})))"
+            )
+        return
+    rates = Counter(_stored_rate(entry) for entry in _raw_audio(ds, audio_column))
+    if set(rates) != {SAMPLE_RATE}:
+        found = ", ".join(f"{r} Hz × {n}" for r, n in sorted(rates.items(), key=lambda kv: str(kv[0])))
+        kind = "mixed sample rates" if len(rates) > 1 else "a wrong sample rate"
+        raise DatasetError(
+            f"split {split!r}: column {audio_column!r} has {kind} ({found}) and declares none; expected every clip "
+            f"at {SAMPLE_RATE} Hz (cast it: ds.cast_column({audio_column!r}, Audio(sampling_rate={SAMPLE_RATE})))"
+        )
+
+
+def _raw_audio(ds, audio_column: str):
+    from datasets import Audio
+
+    return ds.select_columns([audio_column]).cast_column(audio_column, Audio(decode=False))[audio_column]
+
+
+def _stored_rate(entry: dict) -> int | None:
+    import soundfile as sf
+
+    src = io.BytesIO(entry["bytes"]) if entry.get("bytes") else entry.get("path")
+    try:
+        return sf.info(src).samplerate
+    except Exception:
+        from torchcodec.decoders import AudioDecoder
+
+        return AudioDecoder(entry["bytes"] if entry.get("bytes") else entry["path"]).metadata.sample_rate
+
+
+def subset(ds, max_samples: int | None):
+    """The first ``max_samples`` rows (all when ``None``)."""
+    return ds if max_samples is None or max_samples >= len(ds) else ds.select(range(max_samples))
+
+
+def species_info(dsd, splits: list[str], names: list[str], label_column: str = "label"):
+    """Per-species metadata for ``pokedex.json`` from the dataset's columns: ``({name: SpeciesInfo}, languages)``.
+
+    The first row of each label (in ``splits`` order) supplies it; a column the dataset lacks is left empty.
+    """
+    from dataset_builder.schema import NAME_LANGUAGES, name_column
+    from recognizer.model_files import SpeciesInfo
+
+    found: dict[int, dict] = {}
+    lang_cols = {lang: name_column(lang) for lang in NAME_LANGUAGES}
+    for split in splits:
+        ds = dsd[split]
+        wanted = [c for c in ["pokedex_id", "types", "generation", "sprite_url", *lang_cols.values()] if c in ds.column_names]
+        columns = ds.select_columns([label_column, *wanted]).to_dict()
+        for i, label in enumerate(columns[label_column]):
+            if label not in found:
+                found[label] = {c: columns[c][i] for c in wanted}
+        if len(found) == len(names):
+            break
+    species, languages = {}, []
+    for lang, col in lang_cols.items():
+        if any(row.get(col) for row in found.values()) and lang not in languages:
+            languages.append(lang)
+    for label, name in enumerate(names):
+        row = found.get(label, {})
+        species[name] = SpeciesInfo(
+            pokedex_id=int(row.get("pokedex_id") or 0),
+            names={lang: row[col] for lang, col in lang_cols.items() if row.get(col)} or {"en": name},
+            types=list(row.get("types") or []),
+            generation=int(row.get("generation") or 0),
+            sprite_url=row.get("sprite_url") or "",
+        )
+    return species, languages or ["en"]
