@@ -26,12 +26,12 @@ LANGUAGE_NAMES = {
     "cs": "Čeština",
 }
 DEFAULT_LANGUAGES = ["en", "fr", "ja", "de", "es"]
+NBSP = "\u00a0"
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
 CSS = """
 .gradio-container { max-width: 960px !important; margin: 0 auto !important; }
 #who-title h1 { margin-bottom: 0.2em; }
-#who-card { min-height: 9rem; }
 .who-card { display: flex; gap: 1rem; align-items: center; padding: 0.5rem 0.25rem; }
 .who-card img { width: 96px; height: 96px; image-rendering: pixelated; object-fit: contain; flex: none; }
 .who-name { font-size: 1.6rem; font-weight: 700; line-height: 1.2; }
@@ -155,7 +155,7 @@ def card_html(prediction: Prediction | None, language: str) -> str:
             parts.append(" / ".join(t.capitalize() for t in species.types))
         if species.generation:
             parts.append(f"Generation {ROMAN[species.generation] if species.generation < len(ROMAN) else species.generation}")
-        meta = f'<div class="who-meta">{html.escape(" · ".join(parts))}</div>'
+        meta = f'<div class="who-meta">{html.escape(" · ".join(p.replace(" ", NBSP) for p in parts))}</div>'
     return (
         f'<div class="who-card">{sprite}<div><div class="who-name">{name}</div>{meta}'
         f'<div class="who-confidence">Confidence: {percent}</div></div></div>'
@@ -179,7 +179,7 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry") as de
             go = gr.Button("Who's that Pokémon?", variant="primary", elem_id="who-go")
         with gr.Column(min_width=300):
             card = gr.HTML(card_html(None, "en"), elem_id="who-card")
-            label = gr.Label(num_top_classes=TOP_K, label="Top 5 guesses", elem_id="who-label")
+            label = gr.Label(num_top_classes=TOP_K, label="Top 5 guesses", show_heading=False, elem_id="who-label")
     last = gr.State(None)
 
     # The public API: one audio file in, the top-5 label dict out (a hidden trigger; the UI uses `go`).
@@ -189,7 +189,7 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry") as de
 
     go.click(
         identify, inputs=[audio, language], outputs=[label, card, last],
-        api_visibility="private", concurrency_id="model",
+        api_visibility="private", concurrency_id="model", scroll_to_output=True,
     )
     language.change(rerender, inputs=[last, language], outputs=[label, card], api_visibility="private", queue=False)
     demo.load(language_choices, outputs=language, api_visibility="private")

@@ -5,7 +5,7 @@ weights stands in for the fine-tuned checkpoint; ``--model DIR`` measures a trai
 own length against 1024 frames), which also makes the top-1 agreement of the int8 variants meaningful.
 Variants are timed round-robin (one call each, repeated) so load from other processes hits them alike.
 
-    python benchmarks/bench_inference.py [--repeats 10] [--agreement-clips 40] [--threads 2] [--model DIR]
+    python benchmarks/bench_inference.py [--repeats 10] [--agreement-clips 30] [--threads 2] [--model DIR]
 
 Prints a table and writes ``benchmarks/results/bench_inference.json``.
 """
@@ -113,7 +113,7 @@ def onnx_sessions(model, max_length: int, mels: int, folder: Path, threads: int)
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=10, help="timed calls per variant (median reported)")
-    parser.add_argument("--agreement-clips", type=int, default=40)
+    parser.add_argument("--agreement-clips", type=int, default=30)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default=None, help="a trained model folder instead of the random base AST")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "bench_inference.json"))
@@ -174,7 +174,11 @@ def main(argv=None) -> dict:
 
     reference = f"{fitted_length} frames, fp32"
     ref_top1 = top1(variants[reference])
-    rows, baseline = [], statistics.median(times["1024 frames, fp32 (original)"])
+    ref_logits = variants[reference](audio[: min(10, args.agreement_clips)])
+    top2 = np.sort(ref_logits, axis=1)[:, -2:]
+    margin = float(np.median(top2[:, 1] - top2[:, 0]) / np.std(ref_logits))  # top-1 lead over runner-up, in logit std
+    original = "1024 frames, fp32 (original)"
+    rows, baseline, baseline_min = [], statistics.median(times[original]), min(times[original])
     for name, run in variants.items():
         agreement = None
         if name != reference and not name.startswith("1024"):
@@ -182,7 +186,9 @@ def main(argv=None) -> dict:
         median = statistics.median(times[name])
         rows.append({"variant": name, "ms_per_clip": round(1000 * median, 1),
                      "ms_spread": [round(1000 * min(times[name]), 1), round(1000 * max(times[name]), 1)],
-                     "speedup_vs_1024": round(baseline / median, 2), "top1_agreement_vs_fp32": agreement})
+                     "speedup_vs_1024": round(baseline / median, 2),
+                     "speedup_vs_1024_best_of": round(baseline_min / min(times[name]), 2),
+                     "top1_agreement_vs_fp32": agreement})
     usable = [r for r in rows if r["top1_agreement_vs_fp32"] is None or r["top1_agreement_vs_fp32"] >= 0.99]
     best = max(usable, key=lambda r: r["speedup_vs_1024"])
     result = {
@@ -197,19 +203,24 @@ def main(argv=None) -> dict:
         "fitted_speedup": next(r["speedup_vs_1024"] for r in rows if r["variant"] == reference),
         "best_overall": {"variant": best["variant"], "speedup_vs_1024": best["speedup_vs_1024"]},
         "goals": {"fitted_speedup": 3.5, "overall_speedup": 6.0, "min_top1_agreement": 0.99},
+        "median_top1_margin_in_logit_std": margin,
         "onnx_error": onnx_error,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "torch": torch.__version__,
                     "load_average": os.getloadavg()},
     }
     print(f"\nInference per {result['clip_seconds']:.0f} s clip, batch 1, {args.threads} torch threads "
           f"(median of {args.repeats}; features included)\n")
-    print(f"| variant | ms / clip | min–max | speed-up vs 1024 | top-1 agreement ({args.agreement_clips} clips) |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"| variant | ms / clip (median) | min–max | speed-up vs 1024 (median) | (best-of) | top-1 agreement ({args.agreement_clips} clips) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for r in rows:
         agree = "reference" if r["variant"] == reference else ("—" if r["top1_agreement_vs_fp32"] is None else f"{r['top1_agreement_vs_fp32']:.1%}")
-        print(f"| {r['variant']} | {r['ms_per_clip']} | {r['ms_spread'][0]}–{r['ms_spread'][1]} | {r['speedup_vs_1024']}× | {agree} |")
+        print(f"| {r['variant']} | {r['ms_per_clip']} | {r['ms_spread'][0]}–{r['ms_spread'][1]} | {r['speedup_vs_1024']}× "
+              f"| {r['speedup_vs_1024_best_of']}× | {agree} |")
     print(f"\nfitted length alone: {result['fitted_speedup']}× (goal ≥ 3.5×); best with agreement ≥ 99 %: "
           f"{best['variant']} at {best['speedup_vs_1024']}× (goal ≥ 6×)")
+    print(f"median top-1 lead over the runner-up: {margin:.2f} logit std"
+          + (" (random weights: nearly tied logits, so int8 agreement here is a pessimistic proxy; pass --model DIR)"
+             if not args.model else ""))
     if onnx_error:
         print(f"ONNX Runtime variant skipped: {onnx_error}")
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,15 @@ from .audio import SAMPLE_RATE, SILENCE_DBFS, encode_wav
 from .card import CardInfo, render_card
 from .config import BuildConfig, SourceConfig
 from .http import DownloadError, HttpClient, HttpConfig
-from .schema import NAME_LANGUAGES, SPLITS, CryRef, Species, features, name_column
-from .selection import SelectionError, parse_generations, parse_ids, parse_list, select_renditions, select_species
+from .schema import CONDITIONS, NAME_LANGUAGES, SPLITS, CryRef, Species, features, name_column
+from .selection import (
+    SelectionError,
+    parse_generations,
+    parse_ids,
+    parse_list,
+    select_renditions,
+    select_species,
+)
 from .sources import Source, make_source
 from .splits import SplitPolicy, VariantJob
 from .validate import CryError, load_cry, loudest_frame_dbfs
@@ -73,7 +80,9 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     requested_renditions = parse_list(source_config.renditions)
     target = check_output(build_config.output)
     cache = Path(build_config.cache_dir).expanduser()
-    http = HttpClient(HttpConfig(cache_dir=str(cache), max_concurrency=build_config.max_concurrency))
+    http = HttpClient(
+        HttpConfig(cache_dir=str(cache), max_concurrency=build_config.max_concurrency, retries=build_config.http_retries)
+    )
     source = make_source(source_config, http)
     species, renditions = _select(source, ids, generations, requested_renditions, build_config.holdout_rendition)
     policy = SplitPolicy(
@@ -113,7 +122,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     rows = make_variants(tasks, maker, build_config.seed, build_config.num_proc)
     variant_seconds = time.perf_counter() - variant_start
     by_split = {s: [row for key, row in rows if key[0] == SPLITS.index(s)] for s in SPLITS}
-    counts = {s: {c: sum(r["condition"] == c for r in by_split[s]) for c in ("clean", "augmented", "capture")} for s in SPLITS}
+    counts = {s: {c: sum(r["condition"] == c for r in by_split[s]) for c in CONDITIONS} for s in SPLITS}
     counts = {s: c for s, c in counts.items() if sum(c.values())}
 
     card = CardInfo(
@@ -126,7 +135,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
         n_species=len(labelled),
         renditions=sorted({r.rendition for r in refs}),
         seed=build_config.seed,
-        backgrounds=_describe_backgrounds(background_config),
+        backgrounds=_describe_backgrounds(background_config, bank.summary()),
         missing=missing,
         versions=_versions(),
     )
@@ -289,7 +298,7 @@ def _json_default(value):
 
 # --- what the card reports ---------------------------------------------------------------------------------
 
-_NOT_IN_COMMAND = {"cache_dir", "num_proc", "max_concurrency", "push_to_hub", "private"}
+_NOT_IN_COMMAND = {"cache_dir", "num_proc", "max_concurrency", "http_retries", "push_to_hub", "private"}
 """Flags that do not change the dataset's content."""
 
 
@@ -303,7 +312,7 @@ def command_line(source_config: SourceConfig, build_config: BuildConfig) -> str:
                 continue
             flag = "--" + f.name.replace("_", "-")
             if f.name == "output":
-                value = Path(value).name  # the folder's name: the card must not depend on where it was built
+                value = "OUTPUT_DIR"  # the dataset must not depend on where it was written
             if isinstance(value, bool):
                 args += [flag] if value else [flag, "false"]
             else:
@@ -329,15 +338,16 @@ def _source_urls(cfg: SourceConfig) -> dict[str, str]:
     return {"folder": Path(cfg.folder or "").name or "(folder)"}
 
 
-def _describe_backgrounds(cfg) -> str:
+def _describe_backgrounds(cfg, summary: dict[str, dict[str, int]]) -> str:
     parts = []
     if cfg.music_dir:
         parts.append(f"the builder's own music folder ({Path(cfg.music_dir).name})")
     if cfg.youtube_playlist:
         parts.append(f"YouTube playlist {cfg.youtube_playlist}")
     if cfg.procedural:
-        parts.append("built-in procedural backgrounds (chiptune-like music, coloured noise, babble)")
-    return "; ".join(parts) + ". Each recording belongs to exactly one split."
+        parts.append("built-in procedural recordings")
+    per_split = "; ".join(f"{split}: " + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) for split, kinds in summary.items())
+    return f"{' + '.join(parts)}. Each recording belongs to exactly one split ({per_split})."
 
 
 def _versions() -> dict[str, str]:

@@ -76,6 +76,7 @@ class BuildConfig:
     push_to_hub: str | None = field(default=None, metadata=_help("Upload the built dataset to this Hub repo id (endpoint: $HF_ENDPOINT)."))
     private: bool = field(default=False, metadata=_help("Create the Hub repository as private."))
     max_concurrency: int = field(default=8, metadata=_help("Parallel HTTP requests at most."))
+    http_retries: int = field(default=4, metadata=_help("Retries (with exponential backoff) on connection errors, 429 and 5xx."))
 
     def __post_init__(self):
         if self.variants_per_cry < 0:

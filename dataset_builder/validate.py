@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .audio import MAX_CRY_SECONDS, MIN_CRY_SECONDS, SAMPLE_RATE, SILENCE_DBFS, AudioDecodeError, decode_audio, rms_dbfs
+from .audio import (
+    MAX_CRY_SECONDS,
+    MIN_CRY_SECONDS,
+    SAMPLE_RATE,
+    SILENCE_DBFS,
+    AudioDecodeError,
+    decode_audio,
+    rms_dbfs,
+)
 
 FRAME_SECONDS = 0.05
 """s. Loudness is judged on the loudest frame of this length, so a quiet tail does not make a cry 'silent'."""

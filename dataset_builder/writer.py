@@ -77,7 +77,7 @@ def atomic_folder(target: Path) -> Iterator[Path]:
 
 def write_split(rows: Sequence[dict], features, folder: Path, split: str) -> list[Path]:
     """Write one split's rows as parquet shards of at most :data:`MAX_SHARD_BYTES` of audio."""
-    from datasets import Dataset
+    import datasets
 
     audio_bytes = sum(len(r["audio"]["bytes"]) for r in rows)
     n_shards = max(1, math.ceil(audio_bytes / MAX_SHARD_BYTES))
@@ -85,10 +85,17 @@ def write_split(rows: Sequence[dict], features, folder: Path, split: str) -> lis
     n_shards = max(1, math.ceil(len(rows) / per_shard))
     (folder / "data").mkdir(parents=True, exist_ok=True)
     paths = []
-    for i in range(n_shards):
-        path = folder / "data" / f"{split}-{i:05d}-of-{n_shards:05d}.parquet"
-        chunk = list(rows[i * per_shard : (i + 1) * per_shard])
-        columns = {name: [r[name] for r in chunk] for name in features}
-        Dataset.from_dict(columns, features=features).to_parquet(str(path))
-        paths.append(path)
+    quiet = not datasets.are_progress_bars_disabled()
+    if quiet:
+        datasets.disable_progress_bars()  # one bar per shard is noise next to the build's own bars
+    try:
+        for i in range(n_shards):
+            path = folder / "data" / f"{split}-{i:05d}-of-{n_shards:05d}.parquet"
+            chunk = list(rows[i * per_shard : (i + 1) * per_shard])
+            columns = {name: [r[name] for r in chunk] for name in features}
+            datasets.Dataset.from_dict(columns, features=features).to_parquet(str(path))
+            paths.append(path)
+    finally:
+        if quiet:
+            datasets.enable_progress_bars()
     return paths

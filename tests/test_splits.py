@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
-import numpy as np
 import pytest
 
 from dataset_builder.schema import SPLITS, CryRef, Species
 from dataset_builder.splits import SplitPolicy
+from tests.synthetic import fake_cry
 
 SPECIES = [Species(i, f"p{i}", {"en": f"P{i}"}, generation=1) for i in (1, 4, 25)]
 REFS = [CryRef(s, r, f"http://h/{r}/{s.pokedex_id}.ogg") for s in SPECIES for r in ("latest", "legacy")]
@@ -62,3 +63,33 @@ def test_holdout_rendition_is_only_in_test():
 def test_describe_states_the_counts():
     text = SplitPolicy(variants_per_cry=25).describe()
     assert "17 in train, 4 in validation, 4 in test" in text and "per-split pools" in text
+
+
+def test_variants_share_no_background_room_or_stream_across_splits(tmp_path):
+    """The real VariantMaker driven by the build's row maker: every resource a split uses is its own."""
+    from dataset_builder.backgrounds import BackgroundBank, BackgroundConfig
+    from dataset_builder.build import OriginalTask, make_variants
+    from dataset_builder.variants import AugmentConfig, VariantMaker
+
+    small = {"train": 3, "validation": 2, "test": 2}
+    bank = BackgroundBank.build(BackgroundConfig(cache_dir=str(tmp_path), procedural_per_split=small, procedural_seconds=2.0), seed=0)
+    maker = VariantMaker(AugmentConfig(rooms_per_split=small, positions_per_room=2), bank, seed=0)
+    policy = SplitPolicy(variants_per_cry=20, capture_fraction=0.5, holdout_rendition="legacy")
+    refs = [CryRef(SPECIES[0], "latest", "u1"), CryRef(SPECIES[0], "legacy", "u2"), CryRef(SPECIES[1], "latest", "u3")]
+    tasks = [
+        OriginalTask(fake_cry(i, 0.6), {"source_url": r.url, "rendition": r.rendition}, policy.jobs(r)) for i, r in enumerate(refs)
+    ]
+    rows = [row for _, row in make_variants(tasks, maker, seed=0)]
+    used = {s: {"background": set(), "room": set(), "stream": set()} for s in SPLITS}
+    for row in rows:
+        recipe = json.loads(row["recipe"])
+        split = SPLITS[recipe["stream"][1]]
+        if row["background_id"]:
+            used[split]["background"].add(row["background_id"])
+        used[split]["room"] |= set(re.findall(r'"room": "([^"]+)"', row["recipe"]))
+        used[split]["stream"].add(tuple(recipe["stream"]))
+    for key in ("background", "room", "stream"):
+        assert used["train"][key] and used["test"][key], key
+        for a, b in (("train", "test"), ("train", "validation"), ("validation", "test")):
+            assert not used[a][key] & used[b][key], f"{key} shared between {a} and {b}"
+    assert {SPLITS[json.loads(r["recipe"])["stream"][1]] for r in rows if r["rendition"] == "legacy"} == {"test"}

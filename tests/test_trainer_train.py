@@ -1,6 +1,6 @@
 """End to end: ``python -m trainer`` on tiny synthetic cry datasets, then ``pipeline()`` and ``trainer.evaluate``.
 
-Two trainings are shared by the module: a tiny AST from scratch (learns the separable set) and a head on a
+Two trainings are shared by several tests: a tiny AST from scratch (learns the separable set) and a head on a
 frozen tiny "pretrained" checkpoint built for 1024 frames (trained on cached backbone outputs).
 """
 
@@ -174,7 +174,7 @@ def test_head_trained_on_cached_embeddings_predicts_like_the_saved_full_model(he
     emb = cached_embeddings(model, store, collator, work / "cache")
     assert set((work / "cache" / "embeddings").iterdir()) == entries  # a cache hit: same backbone, same key
     with torch.no_grad():
-        cached_logits = model.classifier(torch.from_numpy(np.asarray(emb.embeddings))).numpy()
+        cached_logits = model.classifier(torch.from_numpy(np.array(emb.embeddings))).numpy()
     full_logits = predict_logits(model, extractor, store, batch_size=5)
     np.testing.assert_allclose(cached_logits, full_logits, rtol=1e-4, atol=1e-5)
     assert np.array_equal(cached_logits.argmax(1), full_logits.argmax(1))

@@ -1,0 +1,257 @@
+"""Latency of one ``/predict`` call for a 3 s recording on CPU, through ``gradio_client`` against ``python app.py``.
+
+Models: the embedded model (``models/default``; while it does not exist yet, a random-weight stand-in
+with the trainer's ``small`` preset, which the output says) and a base-size AST (``ASTConfig()``, random
+weights, ``max_length`` 400 — speed does not depend on the weights). For each:
+
+- ``/predict`` p50/p95 over ``--calls`` calls (upload + queue + inference + answer, as a client sees it);
+- the server-side pipeline alone (``Recognizer.predict_file``: decode, windows, detector, features, model);
+- the raw model forward for one 3 s clip with ``--threads`` threads (the model's own goal: <= 30 ms).
+
+A row without a model (an app that answers a constant) measures the HTTP + ``gradio_client`` floor. One app
+runs at a time, as deployed. On a shared machine the load average (recorded) inflates everything.
+
+    python benchmarks/bench_app.py [--calls 30] [--threads 2]
+
+Prints a table and writes ``benchmarks/results/app.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+NUM_CLASSES = 151
+MAX_LENGTH = 400
+RECORDING_SECONDS = 3.0
+RECORDING_RATE = 44_100  # what Gradio's browser recorder sends: 16-bit mono WAV at 44.1 kHz
+REAL_CRY = ROOT.parent / "shared" / "pokeapi" / "cries" / "cries" / "pokemon" / "latest" / "25.ogg"
+
+FLOOR_APP = textwrap.dedent(
+    """
+    import gradio as gr
+    with gr.Blocks() as demo:
+        audio, label, go = gr.Audio(type="filepath"), gr.Label(), gr.Button()
+        go.click(lambda path: {"constant": 1.0}, audio, label, api_name="predict")
+    demo.queue().launch(server_name="127.0.0.1", server_port=int(__import__("os").environ["GRADIO_SERVER_PORT"]))
+    """
+)
+
+
+def recording(path: Path) -> str:
+    """A 3 s phone-like recording: a cry (the real Pikachu cry when ../shared is there) over a quiet room."""
+    from dataset_builder.audio import SAMPLE_RATE, decode_audio, resample
+    from tests.synthetic import fake_cry, write_audio
+
+    rng = np.random.default_rng(0)
+    if REAL_CRY.exists():
+        cry, source = decode_audio(REAL_CRY), f"real cry ({REAL_CRY.relative_to(ROOT.parent)})"
+    else:
+        cry, source = fake_cry(5, 1.2), "synthetic cry (tests.synthetic.fake_cry)"
+    samples = 0.003 * rng.standard_normal(int(RECORDING_SECONDS * SAMPLE_RATE)).astype(np.float32)
+    start = int(0.5 * SAMPLE_RATE)
+    cry = cry[: len(samples) - start]
+    samples[start : start + len(cry)] += 0.5 * cry
+    write_audio(path, resample(samples, SAMPLE_RATE, RECORDING_RATE), RECORDING_RATE)
+    return f"{RECORDING_SECONDS:.0f} s WAV, {RECORDING_RATE} Hz mono: {source}"
+
+
+def write_model(folder: Path, config_kwargs: dict, num_mel_bins: int) -> Path:
+    """A random-weight model folder the app can load (speed does not depend on the weights)."""
+    import torch
+    from transformers import ASTConfig, ASTFeatureExtractor, ASTForAudioClassification
+
+    torch.manual_seed(0)
+    labels = {i: f"Pokemon {i + 1:03d}" for i in range(NUM_CLASSES)}
+    config = ASTConfig(**config_kwargs, max_length=MAX_LENGTH, num_labels=NUM_CLASSES, id2label=labels,
+                       label2id={v: k for k, v in labels.items()})
+    ASTForAudioClassification(config).save_pretrained(folder)
+    ASTFeatureExtractor(num_mel_bins=num_mel_bins, max_length=MAX_LENGTH).save_pretrained(folder)
+    return folder
+
+
+def models(workdir: Path) -> list[dict]:
+    """The embedded model (or its stand-in) and the base-size AST."""
+    embedded = ROOT / "models" / "default"
+    if (embedded / "config.json").exists():
+        first = {"name": "embedded (models/default)", "dir": embedded, "note": "trained model committed in models/default"}
+    else:
+        try:
+            from trainer.presets import preset_config_kwargs
+
+            kwargs, origin = preset_config_kwargs("small"), "trainer/presets.py `small`"
+        except ImportError:
+            kwargs = dict(hidden_size=192, num_hidden_layers=4, num_attention_heads=3, intermediate_size=768,
+                          num_mel_bins=64, frequency_stride=16, time_stride=8)
+            origin = "4 x 192, 64 mels, strides 16 x 8"
+        folder = write_model(workdir / "small", kwargs, int(kwargs["num_mel_bins"]))
+        first = {"name": "embedded stand-in (small preset)", "dir": folder,
+                 "note": f"models/default does not exist yet: random weights, {origin}"}
+    base = {"name": "base AST (ASTConfig())", "dir": write_model(workdir / "base", {}, 128),
+            "note": "random weights, 12 x 768, 128 mels, strides 10 x 10"}
+    return [first, base]
+
+
+def percentiles(seconds: list[float]) -> dict:
+    ms = np.array(seconds) * 1000.0
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
+            "mean_ms": round(float(ms.mean()), 1), "n": len(ms)}
+
+
+def offline_timings(model_dir: Path, audio: str, threads: int, repeats: int) -> dict:
+    """Server-side pipeline and raw model forward, in this process, with ``threads`` torch threads."""
+    import torch
+
+    from recognizer.loading import load_model
+    from recognizer.predict import Recognizer
+    from recognizer.recording import read_recording
+    from recognizer.segment import find_windows
+
+    recognizer = Recognizer(load_model(str(model_dir)), threads=threads)
+    model, extractor = recognizer.bundle.model, recognizer.bundle.feature_extractor
+    samples = read_recording(audio)
+    window = [w.samples for w in find_windows(samples, recognizer.window)][:1]
+    features = extractor(window, sampling_rate=16_000, return_tensors="pt")["input_values"]
+
+    def timed(fn, n):
+        for _ in range(3):
+            fn()
+        out = []
+        for _ in range(n):
+            start = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - start)
+        return out
+
+    with torch.inference_mode():
+        forward = timed(lambda: model(input_values=features), max(repeats, 30))
+    return {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "window_frames": int(extractor.max_length),
+        "pipeline": percentiles(timed(lambda: recognizer.predict_file(audio), repeats)),
+        "features": percentiles(timed(lambda: extractor(window, sampling_rate=16_000, return_tensors="pt"), repeats)),
+        "model_forward": percentiles(forward),
+    }
+
+
+@contextlib.contextmanager
+def floor_app(workdir: Path):
+    """The constant-answer app, served like app.py (its own process, a free loopback port)."""
+    import subprocess
+    import urllib.request
+
+    from tests.app_server import free_port
+
+    script = workdir / "floor_app.py"
+    script.write_text(FLOOR_APP)
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=30, help="timed /predict calls per model (>= 20)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads in the app and for the raw forward")
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "app.json"))
+    args = parser.parse_args()
+    if args.calls < 20:
+        parser.error("--calls must be at least 20")
+
+    from gradio_client import Client, handle_file
+
+    from tests.app_server import running_app
+
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        audio = str(workdir / "recording.wav")
+        audio_note = recording(Path(audio))
+        rows = models(workdir)
+        print(f"recording: {audio_note}; {args.calls} calls per app; torch threads {args.threads}")
+
+        def measure(url: str) -> tuple[dict, str]:
+            client = Client(url, verbose=False)
+            try:
+                for _ in range(3):  # warm-up: model load, first-call allocations
+                    client.predict(handle_file(audio), api_name="/predict")
+                seconds, answer = [], None
+                for _ in range(args.calls):
+                    start = time.perf_counter()
+                    answer = client.predict(handle_file(audio), api_name="/predict")
+                    seconds.append(time.perf_counter() - start)
+                return percentiles(seconds), answer["label"]
+            finally:
+                client.close()
+
+        with floor_app(workdir) as url:  # one server at a time, as deployed (idle servers' threads would compete)
+            results = {"floor": measure(url)[0], "models": []}
+        for row in rows:
+            with running_app(row["dir"], timeout=180, env={"OMP_NUM_THREADS": str(args.threads)}) as url:
+                predict, top1 = measure(url)
+            offline = offline_timings(row["dir"], audio, args.threads, args.calls)
+            results["models"].append({"name": row["name"], "note": row["note"], "predict": predict, "top1": top1, **offline})
+
+    results.update({
+        "recording": audio_note, "calls": args.calls, "threads": args.threads,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                    "load_average_before": [round(x, 2) for x in load_before],
+                    "load_average_after": [round(x, 2) for x in os.getloadavg()]},
+        "goals": {"predict_p50_ms_embedded": 100, "model_forward_ms": 30},
+    })
+    _print_table(results)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+def _print_table(results: dict) -> None:
+    floor = results["floor"]
+    header = "| model | params | window | /predict p50 | /predict p95 | pipeline p50 | features p50 | forward p50 |"
+    print(header)
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| no model (HTTP + gradio_client floor) | | | {floor['p50_ms']} ms | {floor['p95_ms']} ms | | | |")
+    for m in results["models"]:
+        print(f"| {m['name']} | {m['parameters'] / 1e6:.1f} M | {m['window_frames']} frames | {m['predict']['p50_ms']} ms "
+              f"| {m['predict']['p95_ms']} ms | {m['pipeline']['p50_ms']} ms | {m['features']['p50_ms']} ms "
+              f"| {m['model_forward']['p50_ms']} ms |")
+    for m in results["models"]:
+        print(f"  {m['name']}: {m['note']}")
+    first = results["models"][0]
+    goals = results["goals"]
+    print(f"goal /predict p50 <= {goals['predict_p50_ms_embedded']} ms ({first['name']}): "
+          f"{'met' if first['predict']['p50_ms'] <= goals['predict_p50_ms_embedded'] else 'NOT met'}; "
+          f"goal forward <= {goals['model_forward_ms']} ms: "
+          f"{'met' if first['model_forward']['p50_ms'] <= goals['model_forward_ms'] else 'NOT met'} "
+          f"({results['threads']} threads; load average {results['machine']['load_average_before']} on "
+          f"{results['machine']['cpus']} CPUs)")
+
+
+if __name__ == "__main__":
+    main()
