@@ -162,7 +162,8 @@ def card_html(prediction: Prediction | None, language: str) -> str:
     )
 
 
-with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry") as demo:
+# delete_cache: uploads and recordings older than an hour are removed every 30 minutes (nothing is kept).
+with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delete_cache=(1800, 3600)) as demo:
     gr.Markdown(
         "# who_tf_screamin\n"
         f"Hold your phone close to the game, TV or speaker and record the cry — or upload a recording (up to {MAX_RECORDING_SECONDS:.0f} s).\n\n"
@@ -204,6 +205,10 @@ def _warm_up() -> None:
 
 def main(**launch_kwargs) -> None:
     """Serve ``demo``; keyword arguments override the launch options (tests pass a port and prevent_thread_lock)."""
+    # Idle OpenMP workers sleep instead of spinning (set before torch loads): on a shared or small CPU,
+    # spinning workers fight the server's own threads (measured ad hoc on the 2-core dev machine under
+    # load: the small model's forward p50 was 420 ms spinning, 14 ms passive). bench_app.py does the same.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     threading.Thread(target=_warm_up, daemon=True).start()
     options = dict(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),

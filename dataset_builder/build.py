@@ -11,6 +11,7 @@ import logging
 import multiprocessing
 import shlex
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
@@ -33,7 +34,7 @@ from .selection import (
 from .sources import Source, make_source
 from .splits import SplitPolicy, VariantJob
 from .validate import CryError, load_cry, loudest_frame_dbfs
-from .writer import atomic_folder, check_output, write_split
+from .writer import SplitWriter, atomic_folder, check_output
 
 logger = logging.getLogger(__name__)
 
@@ -116,32 +117,37 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
     label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
     feats = features([s.name for s in labelled])
+    # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order.
+    refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition))
     tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), policy.jobs(r)) for r in refs]
+    splits_used = [s for s in SPLITS if any(job.split == s for task in tasks for job in task.jobs)]
 
-    variant_start = time.perf_counter()
-    rows = make_variants(tasks, maker, build_config.seed, build_config.num_proc)
-    variant_seconds = time.perf_counter() - variant_start
-    by_split = {s: [row for key, row in rows if key[0] == SPLITS.index(s)] for s in SPLITS}
-    counts = {s: {c: sum(r["condition"] == c for r in by_split[s]) for c in CONDITIONS} for s in SPLITS}
-    counts = {s: c for s, c in counts.items() if sum(c.values())}
-
-    card = CardInfo(
-        features=feats,
-        counts=counts,
-        policy_text=policy.describe(),
-        command=command_line(source_config, build_config),
-        source=source.name,
-        source_urls=_source_urls(source_config),
-        n_species=len(labelled),
-        renditions=sorted({r.rendition for r in refs}),
-        seed=build_config.seed,
-        backgrounds=_describe_backgrounds(background_config, bank.summary()),
-        missing=missing,
-        versions=_versions(),
-    )
     with atomic_folder(target) as tmp:
-        for split in counts:
-            write_split(by_split[split], feats, tmp, split)
+        writers = {s: SplitWriter(feats, tmp, s) for s in splits_used}
+        counts = {s: dict.fromkeys(CONDITIONS, 0) for s in splits_used}
+        variant_start = time.perf_counter()
+        for task_rows in make_variants(tasks, maker, build_config.seed, build_config.num_proc):
+            for job, row in task_rows:
+                writers[job.split].write(row)
+                counts[job.split][job.condition] += 1
+        variant_seconds = time.perf_counter() - variant_start
+        for writer in writers.values():
+            writer.close()
+        card = CardInfo(
+            features=feats,
+            counts=counts,
+            policy_text=policy.describe(),
+            command=command_line(source_config, build_config),
+            source=source.name,
+            source_urls=_source_urls(source_config),
+            n_species=len(labelled),
+            renditions=sorted({r.rendition for r in refs}),
+            seed=build_config.seed,
+            backgrounds=_describe_backgrounds(background_config, bank.summary()),
+            missing=missing,
+            versions=_versions(),
+            pitch_semitones=tuple(maker.config.pitch_semitones),
+        )
         (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
     result = BuildResult(target, counts, missing, time.perf_counter() - start, variant_seconds, http.requests)
     logger.info("wrote %d rows to %s in %.1f s (%s)", result.rows, target, result.seconds, _counts_text(counts))
@@ -234,7 +240,7 @@ def _init_worker(maker, seed: int, torch_threads: int | None = 1) -> None:
             pass
 
 
-def _make_task_rows(task: OriginalTask) -> list[tuple[tuple, dict]]:
+def _make_task_rows(task: OriginalTask) -> list[tuple[VariantJob, dict]]:
     out = []
     for job in task.jobs:
         rng = job.rng(_SEED)
@@ -260,30 +266,32 @@ def _make_task_rows(task: OriginalTask) -> list[tuple[tuple, dict]]:
                 "recipe": json.dumps(recipe, sort_keys=True, default=_json_default, ensure_ascii=False),
             }
         )
-        out.append((job.sort_key, row))
+        out.append((job, row))
     return out
 
 
-def make_variants(tasks: list[OriginalTask], maker, seed: int, num_proc: int = 1) -> list[tuple[tuple, dict]]:
-    """All rows of all tasks, sorted by (split, Pokédex id, rendition, index), over ``num_proc`` processes."""
+def make_variants(tasks: list[OriginalTask], maker, seed: int, num_proc: int = 1) -> Iterator[list[tuple[VariantJob, dict]]]:
+    """The rows of each task, task by task in the given order, made over ``num_proc`` processes.
+
+    Results come back in task order whatever finishes first, so the output does not depend on ``num_proc``;
+    only a few tasks' rows are in memory at a time.
+    """
     from tqdm.auto import tqdm
 
     total = sum(len(t.jobs) for t in tasks)
-    rows: list[tuple[tuple, dict]] = []
     with tqdm(total=total, desc="variants", unit="variant") as bar:
         if num_proc <= 1:
             _init_worker(maker, seed, torch_threads=None)
-            for task in tasks:
-                rows.extend(_make_task_rows(task))
-                bar.update(len(task.jobs))
+            results = map(_make_task_rows, tasks)
+            for task_rows in results:
+                bar.update(len(task_rows))
+                yield task_rows
         else:
-            ctx = multiprocessing.get_context("spawn")
+            ctx = multiprocessing.get_context("spawn")  # fork is unsafe once torch/OpenMP threads exist
             with ctx.Pool(num_proc, initializer=_init_worker, initargs=(maker, seed)) as pool:
-                for task_rows in pool.imap_unordered(_make_task_rows, tasks):
-                    rows.extend(task_rows)
+                for task_rows in pool.imap(_make_task_rows, tasks, chunksize=1):
                     bar.update(len(task_rows))
-    rows.sort(key=lambda kv: kv[0])
-    return rows
+                    yield task_rows
 
 
 def _json_default(value):
@@ -300,6 +308,7 @@ def _json_default(value):
 
 _NOT_IN_COMMAND = {"cache_dir", "num_proc", "max_concurrency", "http_retries", "push_to_hub", "private"}
 """Flags that do not change the dataset's content."""
+_ALWAYS_IN_COMMAND = {"source", "output", "variants_per_cry", "seed"}
 
 
 def command_line(source_config: SourceConfig, build_config: BuildConfig) -> str:
@@ -308,7 +317,7 @@ def command_line(source_config: SourceConfig, build_config: BuildConfig) -> str:
     for cfg in (source_config, build_config):
         for f in fields(cfg):
             value = getattr(cfg, f.name)
-            if f.name in _NOT_IN_COMMAND or (f.name != "output" and value == _default(f)):
+            if f.name in _NOT_IN_COMMAND or (f.name not in _ALWAYS_IN_COMMAND and value == _default(f)):
                 continue
             flag = "--" + f.name.replace("_", "-")
             if f.name == "output":

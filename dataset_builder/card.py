@@ -31,6 +31,7 @@ class CardInfo:
     backgrounds: str
     missing: list[tuple[str, str]] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
+    pitch_semitones: tuple[float, float] = (-1.0, 1.0)
 
 
 def size_category(n: int) -> str:
@@ -71,8 +72,9 @@ def render_card(info: CardInfo) -> str:
     lines = ["---", card_yaml(info).strip(), "---", "", "# Pokémon cries, as a phone hears them", ""]
     lines += [
         f"Cries of {info.n_species} Pokémon species ({', '.join(info.renditions)} renditions), each as a clean copy and "
-        "as variants made the way a phone hears a game, a TV or a speaker: time stretch, pitch shift (±1 semitone, so "
-        "evolution lines that share a base cry stay apart), filters and background sound at a drawn SNR, then a "
+        "as variants made the way a phone hears a game, a TV or a speaker: time stretch, pitch shift "
+        f"({info.pitch_semitones[0]:+g} to {info.pitch_semitones[1]:+g} semitones, small so evolution lines that share a "
+        "base cry stay apart), high/low-pass filters and background sound at a drawn SNR, then a "
         "capture chain (loudspeaker band-limit and distortion, simulated room reverberation, microphone noise and "
         "colouring, gain and clipping, lossy codecs, the cry placed inside a longer recording). Made by the "
         f"`{BUILD_MARKER}` dataset builder.",

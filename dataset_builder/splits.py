@@ -37,10 +37,6 @@ class VariantJob:
     def rng(self, seed: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.entropy(seed)))
 
-    @property
-    def sort_key(self) -> tuple:
-        return (SPLITS.index(self.split), self.pokedex_id, self.rendition, self.index)
-
 
 @dataclass
 class SplitPolicy:

@@ -7,15 +7,15 @@ so a failed build leaves the target as it was (absent, or the previous build).
 from __future__ import annotations
 
 import contextlib
-import math
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 MAX_SHARD_BYTES = 500_000_000
-"""Audio bytes per parquet file at most (the Hub's usual shard size)."""
+"""Bytes (of Arrow data) per parquet file at most, the Hub's usual shard size."""
 BUILD_MARKER = "who_tf_screamin"
 """A tag in the card that marks a folder as one of our builds, so a rebuild may replace it."""
 
@@ -75,27 +75,76 @@ def atomic_folder(target: Path) -> Iterator[Path]:
     os.chmod(target, 0o755)  # mkdtemp makes it 0700
 
 
-def write_split(rows: Sequence[dict], features, folder: Path, split: str) -> list[Path]:
-    """Write one split's rows as parquet shards of at most :data:`MAX_SHARD_BYTES` of audio."""
-    import datasets
+ROWS_PER_ROW_GROUP = 100
+"""Rows per parquet row group (about 10 MB of audio): what streaming readers fetch at a time."""
 
-    audio_bytes = sum(len(r["audio"]["bytes"]) for r in rows)
-    n_shards = max(1, math.ceil(audio_bytes / MAX_SHARD_BYTES))
-    per_shard = max(1, math.ceil(len(rows) / n_shards))
-    n_shards = max(1, math.ceil(len(rows) / per_shard))
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    paths = []
-    quiet = not datasets.are_progress_bars_disabled()
-    if quiet:
-        datasets.disable_progress_bars()  # one bar per shard is noise next to the build's own bars
-    try:
-        for i in range(n_shards):
-            path = folder / "data" / f"{split}-{i:05d}-of-{n_shards:05d}.parquet"
-            chunk = list(rows[i * per_shard : (i + 1) * per_shard])
-            columns = {name: [r[name] for r in chunk] for name in features}
-            datasets.Dataset.from_dict(columns, features=features).to_parquet(str(path))
-            paths.append(path)
-    finally:
-        if quiet:
-            datasets.enable_progress_bars()
-    return paths
+
+class SplitWriter:
+    """Streams one split's rows into ``data/<split>-NNNNN-of-NNNNN.parquet`` shards of at most :data:`MAX_SHARD_BYTES`.
+
+    Rows are encoded with the dataset's ``Features`` and written with the options ``Dataset.to_parquet`` uses
+    (schema metadata, per-column compression, content-defined chunking), so ``load_dataset`` reads the files
+    exactly like ones ``datasets`` wrote, while the build never holds more than a row group in memory.
+    """
+
+    def __init__(self, features, folder: Path, split: str, max_shard_bytes: int = MAX_SHARD_BYTES):
+        self.features, self.split, self.max_shard_bytes = features, split, max_shard_bytes
+        self.folder = folder / "data"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.rows = 0
+        self._paths: list[Path] = []
+        self._writer = None
+        self._shard_bytes = 0
+        self._pending: list[dict] = []
+
+    def write(self, row: dict) -> None:
+        self._pending.append(self.features.encode_example(row))
+        self.rows += 1
+        if len(self._pending) >= ROWS_PER_ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        if not self._pending:
+            return
+        if self._writer is None or self._shard_bytes >= self.max_shard_bytes:
+            self._open_shard()
+        table = pa.Table.from_pylist(self._pending, schema=self.features.arrow_schema)
+        self._writer.write_table(table)
+        self._shard_bytes += table.nbytes
+        self._pending = []
+
+    def _open_shard(self) -> None:
+        import pyarrow.parquet as pq
+        from datasets import config
+        from datasets.arrow_writer import get_parquet_column_options
+
+        if self._writer is not None:
+            self._writer.close()
+        path = self.folder / f".{self.split}-{len(self._paths):05d}.parquet.part"
+        schema = self.features.arrow_schema
+        self._writer = pq.ParquetWriter(
+            path,
+            schema=schema,
+            use_content_defined_chunking=config.DEFAULT_CDC_OPTIONS,
+            write_page_index=True,
+            **get_parquet_column_options(self.features, schema),
+        )
+        self._writer.add_key_value_metadata({"content_defined_chunking": json.dumps(config.DEFAULT_CDC_OPTIONS)})
+        self._paths.append(path)
+        self._shard_bytes = 0
+
+    def close(self) -> list[Path]:
+        """Finish the last shard and give every shard its final ``-of-NNNNN`` name."""
+        self._flush()
+        if self._writer is None:
+            self._open_shard()  # an empty split still gets a (valid, empty) file
+        self._writer.close()
+        self._writer = None
+        final = []
+        for i, path in enumerate(self._paths):
+            target = self.folder / f"{self.split}-{i:05d}-of-{len(self._paths):05d}.parquet"
+            os.rename(path, target)
+            final.append(target)
+        return final

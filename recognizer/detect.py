@@ -29,6 +29,7 @@ _HOP = 160  # 10 ms
 _WIN = 400  # 25 ms
 _N_FFT = 512
 _PITCH_WIN = 640  # 40 ms: two periods of the lowest pitch searched
+_PITCH_HOP = 320  # 20 ms
 
 
 @dataclass(frozen=True)
@@ -120,11 +121,10 @@ def check_sound(samples: np.ndarray, config: DetectorConfig = DetectorConfig()) 
     return SoundCheck(SPEECH if with_fricatives or voiced_only else CRY, **values)
 
 
-def _frames(x: np.ndarray, win: int) -> np.ndarray:
+def _frames(x: np.ndarray, win: int, hop: int = _HOP) -> np.ndarray:
     if len(x) < win:
         x = np.pad(x, (0, win - len(x)))
-    n = 1 + (len(x) - win) // _HOP
-    return np.lib.stride_tricks.sliding_window_view(x, win)[:: _HOP][:n]
+    return np.lib.stride_tricks.sliding_window_view(x, win)[::hop]
 
 
 def _frames_power(x: np.ndarray) -> np.ndarray:
@@ -133,7 +133,7 @@ def _frames_power(x: np.ndarray) -> np.ndarray:
 
 def _pitch_stats(x: np.ndarray, config: DetectorConfig) -> tuple[float, float]:
     """(share of sounding frames that are periodic, share of those whose pitch is in the speech range)."""
-    frames = _frames(x, _PITCH_WIN)
+    frames = _frames(x, _PITCH_WIN, _PITCH_HOP)
     frames = frames - frames.mean(axis=1, keepdims=True)
     energy = np.sum(frames**2, axis=1)
     spectrum = np.fft.rfft(frames, 2 * _PITCH_WIN)

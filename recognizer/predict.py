@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -94,11 +95,11 @@ class Prediction:
 class Recognizer:
     """A loaded model plus the recording pipeline; thread-safe for concurrent ``predict`` calls."""
 
-    def __init__(self, bundle: ModelBundle, detector: DetectorConfig = DetectorConfig(), threads: int | None = None):
+    def __init__(self, bundle: ModelBundle, detector: DetectorConfig | None = None, threads: int | None = None):
         import torch
 
         self.bundle = bundle
-        self.detector = detector
+        self.detector = detector or DetectorConfig()
         torch.set_num_threads(threads or default_threads())
         self.window = window_length(int(bundle.feature_extractor.max_length))
 
@@ -169,11 +170,21 @@ class Recognizer:
 
 
 def default_threads() -> int:
-    """Torch threads: ``$OMP_NUM_THREADS``, else the CPUs this process may use, at most 4."""
+    """Torch threads: ``$OMP_NUM_THREADS``, else the CPUs this process may use (affinity, cgroup quota), at most 4.
+
+    Containers (Spaces, CI) often show the host's cores but grant two; more threads than granted CPUs
+    makes PyTorch's worker threads spin against each other and slows inference many times over.
+    """
     if os.environ.get("OMP_NUM_THREADS", "").isdigit() and int(os.environ["OMP_NUM_THREADS"]) > 0:
         return int(os.environ["OMP_NUM_THREADS"])
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # macOS, Windows
         cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
     return max(1, min(4, cpus))

@@ -49,6 +49,14 @@ def read_recording(path: str | os.PathLike, max_bytes: int = MAX_UPLOAD_BYTES) -
 
 def probe_duration(path: str | os.PathLike) -> float | None:
     """Duration in seconds from the container header, without decoding; None when unknown or unreadable."""
+    try:  # libsndfile reads WAV/FLAC/Ogg headers in microseconds (browser recordings are WAV)
+        import soundfile as sf
+
+        info = sf.info(str(path))
+        if info.frames > 0 and info.samplerate > 0 and info.frames < 2**40:
+            return info.frames / info.samplerate
+    except Exception:
+        pass
     try:
         from torchcodec.decoders import AudioDecoder
 

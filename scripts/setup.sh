@@ -18,6 +18,8 @@ done
 apt_pkgs=()
 command -v ffmpeg >/dev/null 2>&1 || apt_pkgs+=(ffmpeg)
 if [ "$browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then apt_pkgs+=(chromium); fi
+# espeak-ng speaks the sentences the "not sure" speech tests and benchmarks use
+if [ "$dev" = 1 ] && ! command -v espeak-ng >/dev/null 2>&1; then apt_pkgs+=(espeak-ng); fi
 if [ "${#apt_pkgs[@]}" -gt 0 ]; then
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   echo "setup: installing system packages: ${apt_pkgs[*]}"

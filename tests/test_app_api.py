@@ -85,3 +85,15 @@ def test_species_card_and_not_sure_card():
     unsure = app.card_html(Prediction(guesses, True, "speech", 0.95), "en")
     assert NOT_SURE_MESSAGE in unsure and "talking" in unsure and "Charmander (93 %)" in unsure
     assert "Your answer" in app.card_html(None, "en")
+
+
+def test_a_missing_model_is_a_clear_error_not_a_crash(tmp_path):
+    from gradio_client import Client, handle_file
+
+    path = write_audio(tmp_path / "cry.wav", species_cry("Bulbasaur", 1.0))
+    with running_app(tmp_path / "no-model-here") as url:
+        client = Client(url, verbose=False)
+        for _ in range(2):  # still answering after the first failure
+            with pytest.raises(Exception, match="model is not available.*no-model-here: no such folder"):
+                client.predict(handle_file(str(path)), api_name="/predict")
+        client.close()

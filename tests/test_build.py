@@ -20,7 +20,7 @@ from dataset_builder.cli import main
 from dataset_builder.config import BuildConfig, SourceConfig
 from dataset_builder.schema import NAME_LANGUAGES, SPLITS, features, name_column
 from tests.fake_sources import SPECIES, serve_pokeapi
-from tests.synthetic import audio_bytes
+from tests.synthetic import audio_bytes, fake_cry
 
 THREE = SPECIES[:3]  # Bulbasaur, Charmander, Pikachu
 VARIANTS = 4  # 2 train / 1 validation / 1 test, plus a clean copy in each split
@@ -102,10 +102,12 @@ def test_load_dataset_round_trip(first_build, dataset):
             assert r["sprite_url"].endswith(f"/animated/{r['pokedex_id']}.gif")
             mixed = r["background_kind"] != "none"
             assert (r["snr_db"] is not None) == mixed and bool(r["background_id"]) == mixed
-            assert not mixed if r["condition"] == "clean" else True
-            assert mixed if r["condition"] == "capture" else True  # the sound before and after the cry
+            if r["condition"] == "clean":
+                assert not mixed
+            if r["condition"] == "capture":
+                assert mixed  # the sound before and after the cry
             assert "stream" in json.loads(r["recipe"])
-    bulba = dataset["train"].filter(lambda r: r["pokedex_id"] == 1).remove_columns("audio")[0]
+    bulba = dataset["train"].remove_columns("audio").filter(lambda r: r["pokedex_id"] == 1)[0]
     assert (bulba["name_fr"], bulba["name_ja"], bulba["name_zh_Hans"], bulba["types"]) == ("Bulbizarre", "フシギダネ", "妙蛙种子", ["grass", "poison"])
 
 
@@ -160,6 +162,19 @@ def test_same_seed_is_byte_identical_across_process_counts_and_the_rerun_downloa
     assert files(result.output) == files(first_build["result"].output)
 
 
+def crash_after_rows(monkeypatch, n: int) -> None:
+    """Make the parquet writer fail with a full disk after ``n`` rows, mid-build."""
+    original, written = writer.SplitWriter.write, []
+
+    def write(self, row):
+        written.append(1)
+        if len(written) > n:
+            raise OSError("disk full")
+        original(self, row)
+
+    monkeypatch.setattr(writer.SplitWriter, "write", write)
+
+
 def test_rebuild_replaces_a_previous_build_and_a_failed_build_leaves_it_intact(first_build, monkeypatch, tmp_path):
     import shutil
 
@@ -167,10 +182,7 @@ def test_rebuild_replaces_a_previous_build_and_a_failed_build_leaves_it_intact(f
     shutil.copytree(first_build["result"].output, target)
     before = files(target)
 
-    def crash(*args, **kwargs):
-        raise OSError("disk full")
-
-    monkeypatch.setattr("dataset_builder.build.write_split", crash)
+    crash_after_rows(monkeypatch, 10)
     with pytest.raises(OSError, match="disk full"):
         build(*configs(first_build["urls"], target, first_build["root"] / "cache"))
     assert files(target) == before
@@ -179,10 +191,31 @@ def test_rebuild_replaces_a_previous_build_and_a_failed_build_leaves_it_intact(f
 
 def test_failed_first_build_leaves_nothing(httpserver, tmp_path, monkeypatch, cache):
     urls = serve_pokeapi(httpserver, THREE)
-    monkeypatch.setattr("dataset_builder.build.write_split", lambda *a, **k: (_ for _ in ()).throw(OSError("boom")))
-    with pytest.raises(OSError):
+    crash_after_rows(monkeypatch, 30)
+    with pytest.raises(OSError, match="disk full"):
         build(*configs(urls, tmp_path / "out", cache))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache"]
+
+
+def test_split_writer_shards_and_load_dataset_reads_every_shard(tmp_path):
+    from datasets import load_dataset
+
+    from dataset_builder.audio import encode_wav
+
+    feats = features(["A", "B"])
+    split_writer = writer.SplitWriter(feats, tmp_path / "ds", "train", max_shard_bytes=200_000)
+    for i in range(250):
+        row = {name_column(lang): f"n{i}" for lang in NAME_LANGUAGES}
+        row.update(audio={"bytes": encode_wav(fake_cry(i % 2, 0.2)), "path": f"{i}.wav"}, label=i % 2, pokedex_id=i,
+                   types=["normal"], generation=1, rendition="latest", condition="clean", background_kind="none",
+                   background_id="", snr_db=None, recipe="{}", source_url="u", sprite_url="s")
+        split_writer.write(row)
+    paths = split_writer.close()
+    assert len(paths) == 3 and [p.name for p in paths] == [f"train-{i:05d}-of-00003.parquet" for i in range(3)]
+    assert sorted(p.name for p in (tmp_path / "ds" / "data").iterdir()) == [p.name for p in paths]
+    ds = load_dataset("parquet", data_files=[str(p) for p in paths], split="train", cache_dir=str(tmp_path / "hf"))
+    assert ds.features == feats and ds["pokedex_id"] == list(range(250))
+    assert np.asarray(ds[7]["audio"]["array"]).size == 3200
 
 
 # --- bad input ---------------------------------------------------------------------------------------------

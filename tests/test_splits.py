@@ -79,7 +79,7 @@ def test_variants_share_no_background_room_or_stream_across_splits(tmp_path):
     tasks = [
         OriginalTask(fake_cry(i, 0.6), {"source_url": r.url, "rendition": r.rendition}, policy.jobs(r)) for i, r in enumerate(refs)
     ]
-    rows = [row for _, row in make_variants(tasks, maker, seed=0)]
+    rows = [row for task_rows in make_variants(tasks, maker, seed=0) for _, row in task_rows]
     used = {s: {"background": set(), "room": set(), "stream": set()} for s in SPLITS}
     for row in rows:
         recipe = json.loads(row["recipe"])

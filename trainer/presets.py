@@ -20,7 +20,8 @@ PRESETS: dict[str, dict] = {
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
     ),
-    # The embedded default model's starting point: 4 blocks, 192 wide, 3 heads (about 2 M parameters).
+    # The embedded default model: 4 blocks, 192 wide, 3 heads (about 2 M parameters). Non-overlapping
+    # 16 x 16 patches give 4 x 25 = 100 tokens for a 4 s clip: the fastest grid that still learned in our probes.
     "small": dict(
         hidden_size=192,
         num_hidden_layers=4,
@@ -29,7 +30,7 @@ PRESETS: dict[str, dict] = {
         num_mel_bins=64,
         patch_size=16,
         frequency_stride=16,
-        time_stride=8,
+        time_stride=16,
         hidden_dropout_prob=0.1,
         attention_probs_dropout_prob=0.0,
     ),

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Rebuilds the embedded default model (models/default) from scratch with the project's own commands:
+#   1. serve ../shared/pokeapi over loopback (it stands in for the PokeAPI raw-file hosts),
+#   2. build the Gen 1 cry dataset (both renditions) with the dataset builder,
+#   3. train a compact AST from random weights with the trainer,
+#   4. evaluate it on the held-out test split and copy it into models/default.
+# Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them).
+# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: build train evaluate install; default: all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED="${SHARED:-../shared/pokeapi}"
+DATA="${DATA:-data/gen1-default}"
+RUN="${RUN:-runs/default}"
+SEED="${SEED:-0}"
+VARIANTS="${VARIANTS:-50}"
+EPOCHS="${EPOCHS:-20}"
+PY=.venv/bin/python
+stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(build train evaluate install)
+has() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+if has build && [ ! -f "$DATA/README.md" ]; then
+  [ -d "$SHARED" ] || { echo "train_default_model.sh: $SHARED not found; expected the PokeAPI mirror described in ../shared/README.md" >&2; exit 2; }
+  PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  $PY -m http.server -d "$SHARED" "$PORT" --bind 127.0.0.1 >/dev/null 2>&1 &
+  server=$!; trap 'kill $server 2>/dev/null || true' EXIT
+  sleep 1
+  base="http://127.0.0.1:$PORT"
+  $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
+    --sprites-url "$base/sprites" --ids 1-151 --renditions latest,legacy --variants-per-cry "$VARIANTS" \
+    --seed "$SEED" --num-proc 2 --output "$DATA"
+  kill $server 2>/dev/null || true
+fi
+
+if has train; then
+  $PY -m trainer --dataset "$DATA" --init scratch --preset small --output-dir "$RUN" \
+    --num-train-epochs "$EPOCHS" --learning-rate 5e-4 --warmup-steps 0.05 --lr-scheduler-type cosine \
+    --weight-decay 0.05 --label-smoothing-factor 0.1 --per-device-train-batch-size 32 \
+    --per-device-eval-batch-size 64 --early-stopping-patience 6 --freq-mask 8 --time-mask 40 \
+    --dataloader-num-workers 0 --seed "$SEED" --report-to none
+fi
+
+if has evaluate; then
+  $PY -m trainer.evaluate --model "$RUN" --dataset "$DATA" --output-dir "$RUN/eval"
+fi
+
+if has install; then
+  rm -rf models/default.tmp && mkdir -p models/default.tmp
+  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json README.md; do
+    [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
+  done
+  mkdir -p models/default.tmp/eval
+  for f in "$RUN"/eval/*.json "$RUN"/eval/*.md "$RUN"/eval/*.csv "$RUN"/eval/*.png "$RUN"/*.csv; do
+    [ -f "$f" ] && cp "$f" models/default.tmp/eval/
+  done
+  rm -rf models/default && mv models/default.tmp models/default
+  echo "installed $RUN into models/default"
+fi
