@@ -98,6 +98,13 @@ class DataArguments:
     audio_column: str = field(default="audio")
     label_column: str = field(default="label")
     max_train_samples: int | None = field(default=None, metadata={"help": "Keep the first N train rows (smoke runs)."})
+    train_conditions: str | None = field(
+        default=None,
+        metadata={
+            "help": "Train only on rows whose `condition` is one of these (comma-separated, e.g. clean,augmented): "
+            "the first stage of a curriculum. Validation and test keep every row."
+        },
+    )
     max_eval_samples: int | None = field(default=None, metadata={"help": "Keep the first N rows of other splits."})
     cache_dir: str = field(
         default_factory=default_cache_dir,

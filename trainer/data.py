@@ -145,6 +145,21 @@ def subset(ds, max_samples: int | None):
     return ds if max_samples is None or max_samples >= len(ds) else ds.select(range(max_samples))
 
 
+def filter_conditions(ds, conditions: str, column: str = "condition"):
+    """Only the rows whose ``condition`` is in the comma-separated ``conditions`` (a clear error otherwise)."""
+    wanted = {c.strip() for c in conditions.split(",") if c.strip()}
+    if column not in ds.column_names:
+        raise ValueError(f"--train-conditions needs a {column!r} column; the dataset has {', '.join(ds.column_names)}")
+    values = list(ds.select_columns([column])[column])
+    unknown = wanted - set(values)
+    if unknown:
+        raise ValueError(
+            f"--train-conditions {conditions!r}: no training row has condition {', '.join(sorted(unknown))}; "
+            f"expected some of {', '.join(sorted(set(values)))}"
+        )
+    return ds.select([i for i, v in enumerate(values) if v in wanted])
+
+
 def species_info(dsd, splits: list[str], names: list[str], label_column: str = "label"):
     """Per-species metadata for ``pokedex.json`` from the dataset's columns: ``({name: SpeciesInfo}, languages)``.
 

@@ -119,7 +119,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     from .calibration import calibrate
     from .card import write_model_card
     from .curves import write_learning_curves
-    from .data import load_cry_dataset, species_info, subset, validate
+    from .data import filter_conditions, load_cry_dataset, species_info, subset, validate
     from .embedding_cache import EmbeddingDataset, HeadOnlyModel, cached_embeddings
     from .evaluate import markdown, metadata_columns, report
     from .model import apply_freeze, build_scratch, load_pretrained, model_config_from
@@ -146,6 +146,8 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     resume = resolve_resume(targs, names)
     limits = {data_args.train_split: data_args.max_train_samples}
     data = {s: subset(dsd[s], limits.get(s, data_args.max_eval_samples)) for s in splits}
+    if data_args.train_conditions:
+        data[data_args.train_split] = filter_conditions(data[data_args.train_split], data_args.train_conditions)
 
     # Features: computed once per split and cached; max_length and mean/std come from them.
     cols = {"audio_column": data_args.audio_column, "label_column": data_args.label_column}
