@@ -56,9 +56,11 @@ if has install; then
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
   mkdir -p models/default.tmp/eval
-  for f in "$RUN"/eval/*.json "$RUN"/eval/*.md "$RUN"/eval/*.csv "$RUN"/eval/*.png "$RUN"/*.csv; do
-    [ -f "$f" ] && cp "$f" models/default.tmp/eval/
+  cp "$RUN"/eval/* models/default.tmp/eval/
+  for f in learning_curves.csv learning_curves.png log_history.json train_summary.json; do
+    [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/eval/
   done
+  cp "$RUN-stage1/log_history.json" models/default.tmp/eval/stage1_log_history.json
   rm -rf models/default && mv models/default.tmp models/default
   echo "installed $RUN into models/default"
 fi
