@@ -6,6 +6,7 @@
 #   4. evaluate it on the held-out test split and copy it into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them).
 # Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: build train evaluate install; default: all)
+# Environment: SHARED, DATA, RUN, SEED, VARIANTS, EPOCHS1, EPOCHS, NUM_PROC, BUILD_FLAGS (extra builder flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared/pokeapi}"
@@ -29,7 +30,7 @@ if has build && [ ! -f "$DATA/README.md" ]; then
   base="http://127.0.0.1:$PORT"
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
     --sprites-url "$base/sprites" --ids 1-151 --renditions latest,legacy --variants-per-cry "$VARIANTS" \
-    --seed "$SEED" --num-proc 2 --output "$DATA"
+    --seed "$SEED" --num-proc "${NUM_PROC:-2}" --output "$DATA" ${BUILD_FLAGS:-}
   kill $server 2>/dev/null || true
 fi
 
