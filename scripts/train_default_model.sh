@@ -62,6 +62,7 @@ if has install; then
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/eval/
   done
   cp "$RUN-stage1/log_history.json" models/default.tmp/eval/stage1_log_history.json
+  cp "$RUN-stage1/eval-test/metrics.md" models/default.tmp/eval/stage1_metrics.md
   rm -rf models/default && mv models/default.tmp models/default
   echo "installed $RUN into models/default"
 fi
