@@ -7,4 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DATA="${DATA:-data/gen1-holdout-legacy}" RUN="${RUN:-runs/cross-rendition}"
 export BUILD_FLAGS="--holdout-rendition legacy ${BUILD_FLAGS:-}"
-exec bash scripts/train_default_model.sh build train evaluate
+bash scripts/train_default_model.sh build train evaluate
+mkdir -p benchmarks/results/cross_rendition
+cp "$RUN"/eval/metrics.md "$RUN"/eval/metrics.json "$RUN"/eval/robustness.png benchmarks/results/cross_rendition/
