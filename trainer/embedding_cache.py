@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import torch
 from torch import nn
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .features import FbankCollator, FbankStore
+from .features import FbankCollator, FbankStore, cache_entry
 
 logger = logging.getLogger(__name__)
 
@@ -96,17 +95,10 @@ def cached_embeddings(
     if (folder / "meta.json").exists():
         logger.info("embedding cache hit for %s: %s", desc or "split", folder)
         return EmbeddingStore(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f"{key}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    np.save(tmp / "embeddings.npy", pooled_outputs(model, store, collator, batch_size, device))
-    np.save(tmp / "labels.npy", np.asarray(store.labels, dtype=np.int64))
-    (tmp / "meta.json").write_text(json.dumps({**payload, "split": desc, "rows": len(store)}, indent=2))
-    try:
-        os.replace(tmp, folder)
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+    with cache_entry(folder) as tmp:
+        np.save(tmp / "embeddings.npy", pooled_outputs(model, store, collator, batch_size, device))
+        np.save(tmp / "labels.npy", np.asarray(store.labels, dtype=np.int64))
+        (tmp / "meta.json").write_text(json.dumps({**payload, "split": desc, "rows": len(store)}, indent=2))
     return EmbeddingStore(folder)
 
 

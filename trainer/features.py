@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +135,28 @@ def fbank_cache_key(ds, num_mel_bins: int, dtype: str, audio_column: str, label_
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
+@contextmanager
+def cache_entry(folder: Path):
+    """Fill a temporary sibling of ``folder``, renamed into place when the block ends cleanly.
+
+    An interrupted run leaves no half-written entry; when another process finished the same entry first, its
+    (identical) copy is kept.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        os.replace(tmp, folder)
+    except OSError:
+        if not folder.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def cached_fbanks(
     ds,
     num_mel_bins: int,
@@ -150,35 +173,28 @@ def cached_fbanks(
     if (folder / "meta.json").exists():
         logger.info("fbank cache hit for %s: %s", desc or "split", folder)
         return FbankStore(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f"{key}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
     extractor = make_extractor(num_mel_bins)
-    offsets, labels = [0], []
-    np_dtype = np.dtype(dtype)
-    from tqdm.auto import tqdm
+    with cache_entry(folder) as tmp:
+        offsets, labels = [0], []
+        np_dtype = np.dtype(dtype)
+        from tqdm.auto import tqdm
 
-    rows = ds.select_columns([audio_column, label_column])
-    with open(tmp / "fbank.bin", "wb") as out:
-        for i, row in enumerate(tqdm(rows, total=len(ds), desc=f"fbank {desc}".strip(), mininterval=5)):
-            audio = row[audio_column]
-            if audio["sampling_rate"] != SAMPLE_RATE:
-                raise ValueError(
-                    f"{desc or 'split'} row {i}: audio decoded at {audio['sampling_rate']} Hz; expected {SAMPLE_RATE} Hz"
-                )
-            fb = compute_fbank(np.asarray(audio["array"]), extractor)
-            out.write(np.ascontiguousarray(fb, dtype=np_dtype).tobytes())
-            offsets.append(offsets[-1] + len(fb))
-            labels.append(int(row[label_column]))
-    np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
-    np.save(tmp / "labels.npy", np.asarray(labels, dtype=np.int64))
-    meta = {"key": key, "num_mel_bins": int(num_mel_bins), "dtype": dtype, "rows": len(labels), "split": desc}
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
-    try:
-        os.replace(tmp, folder)
-    except OSError:  # another process finished the same entry first: theirs is identical
-        shutil.rmtree(tmp, ignore_errors=True)
+        rows = ds.select_columns([audio_column, label_column])
+        with open(tmp / "fbank.bin", "wb") as out:
+            for i, row in enumerate(tqdm(rows, total=len(ds), desc=f"fbank {desc}".strip(), mininterval=5)):
+                audio = row[audio_column]
+                if audio["sampling_rate"] != SAMPLE_RATE:
+                    raise ValueError(
+                        f"{desc or 'split'} row {i}: audio decoded at {audio['sampling_rate']} Hz; expected {SAMPLE_RATE} Hz"
+                    )
+                fb = compute_fbank(np.asarray(audio["array"]), extractor)
+                out.write(np.ascontiguousarray(fb, dtype=np_dtype).tobytes())
+                offsets.append(offsets[-1] + len(fb))
+                labels.append(int(row[label_column]))
+        np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
+        np.save(tmp / "labels.npy", np.asarray(labels, dtype=np.int64))
+        meta = {"key": key, "num_mel_bins": int(num_mel_bins), "dtype": dtype, "rows": len(labels), "split": desc}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
     logger.info("fbank cache written for %s: %s", desc or "split", folder)
     return FbankStore(folder)
 
