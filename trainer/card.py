@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,6 +16,28 @@ def dataset_link(dataset: str) -> tuple[str, str | None]:
         return f"a local dataset folder (`{name}`) built with `python -m dataset_builder`", None
     endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
     return f"[{dataset}]({endpoint}/datasets/{dataset})", dataset
+
+
+def base_model_origin(base_model: str | None, preset: str | None) -> tuple[str, str | None]:
+    """How the card names where the weights came from, and the ``base_model`` for its metadata (Hub ids only).
+
+    A local checkpoint (e.g. the first stage of a curriculum) is no Hub repository: the card names the folder and,
+    when its ``train_summary.json`` says so, that it was itself trained from random weights.
+    """
+    if not base_model:
+        return f"trained from random weights (preset `{preset}`)", None
+    if not (Path(base_model).exists() or looks_local(base_model)):
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+        return f"fine-tuned from [{base_model}]({endpoint}/{base_model})", base_model
+    folder = Path(base_model)
+    origin = f"fine-tuned from a local checkpoint (`{folder.resolve().name}`"
+    try:
+        summary = json.loads((folder / "train_summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        summary = {}
+    if summary.get("init") == "scratch":
+        origin += f", itself trained from random weights with preset `{summary.get('preset')}`"
+    return origin + ")", None
 
 
 def model_card(
@@ -32,6 +55,7 @@ def model_card(
     from huggingface_hub import ModelCardData
 
     link, hub_id = dataset_link(dataset)
+    origin, base_model = base_model_origin(base_model, preset)
     data = ModelCardData(
         library_name="transformers",
         pipeline_tag="audio-classification",
@@ -40,11 +64,6 @@ def model_card(
         datasets=[hub_id] if hub_id else None,
         metrics=["accuracy", "f1"],
         tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
-    )
-    origin = (
-        f"fine-tuned from [{base_model}](https://huggingface.co/{base_model})"
-        if base_model
-        else f"trained from random weights (preset `{preset}`)"
     )
     examples = ", ".join(label_names[:5]) + ("…" if len(label_names) > 5 else "")
     cal = calibration_report
