@@ -139,7 +139,7 @@ def test_evaluate_cli_reruns_the_report_on_the_saved_folder(scratch, cries, work
     again = json.loads((out / "metrics.json").read_text())
     during = json.loads((scratch / "eval-test" / "metrics.json").read_text())
     assert again["overall"] == pytest.approx(during["overall"], abs=1e-5)
-    assert set(again["groups"]) == {"rendition", "condition", "snr_band", "background_kind"}
+    assert set(again["groups"]) == {"rendition", "condition", "snr_band", "background_kind", "capture_snr_band"}
     assert list(again["groups"]["snr_band"]) == ["<5 dB", "5–15 dB", "15–25 dB", "≥25 dB", "no background"]
     assert sum(g["n"] for g in again["groups"]["condition"].values()) == 12
     assert "| rendition = legacy |" in (out / "metrics.md").read_text()

@@ -30,6 +30,8 @@ SNR_BANDS = ((-math.inf, 5.0, "<5 dB"), (5.0, 15.0, "5–15 dB"), (15.0, 25.0, "
 NO_BACKGROUND = "no background"
 BAND_ORDER = [b[2] for b in SNR_BANDS] + [NO_BACKGROUND]
 GROUP_COLUMNS = ("rendition", "condition", "snr_band", "background_kind")
+CAPTURE_BANDS = "capture_snr_band"
+"""The group of ``capture`` clips alone, per SNR band: what a phone hears, where the issue's robustness goals apply."""
 TOP_K = 5
 
 
@@ -150,6 +152,12 @@ def report(
             mask = values == value
             groups[value or "(none)"] = score(logits[mask], labels[mask], temperature)
         metrics["groups"][column] = groups
+    if "condition" in columns and "snr_band" in columns:
+        is_capture = np.asarray([v == "capture" for v in columns["condition"]])
+        band_of = np.asarray(columns["snr_band"])
+        groups = {b: score(logits[m], labels[m], temperature) for b in BAND_ORDER if (m := is_capture & (band_of == b)).any()}
+        if groups:
+            metrics["groups"][CAPTURE_BANDS] = groups
     metrics["most_confused"] = confused_pairs(labels, preds, names)
     rows = per_class_rows(labels, probs, names)
     with open(out / "per_class.csv", "w", newline="", encoding="utf-8") as f:
@@ -252,6 +260,11 @@ def plot_robustness(groups, columns, logits, labels, temperature, score, path: P
         x = np.arange(len(bands))
         ax.plot(x, [groups["snr_band"][b]["accuracy"] for b in bands], "o-", label="all: top-1")
         ax.plot(x, [groups["snr_band"][b][f"top{TOP_K}_accuracy"] for b in bands], "o--", label=f"all: top-{TOP_K}")
+        captures = groups.get(CAPTURE_BANDS, {})
+        if captures:
+            for key, style, name in (("accuracy", "s-", "top-1"), (f"top{TOP_K}_accuracy", "s--", f"top-{TOP_K}")):
+                ys = [captures[b][key] if b in captures else np.nan for b in bands]
+                ax.plot(x, ys, style, label=f"captures: {name}")
         if "rendition" in columns:
             band_of = np.asarray(columns["snr_band"])
             renditions = np.asarray(["" if v is None else str(v) for v in columns["rendition"]])
