@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export DATA="${DATA:-data/gen1-holdout-legacy}" RUN="${RUN:-runs/cross-rendition}"
 # The recipe the committed report (benchmarks/results/cross_rendition/) was made with.
 export VARIANTS="${VARIANTS:-50}" VAL_FRACTION="${VAL_FRACTION:-0.15}" TEST_FRACTION="${TEST_FRACTION:-0.15}"
-export EPOCHS1="${EPOCHS1:-12}" EPOCHS="${EPOCHS:-14}" BF16="${BF16:-false}"
+export EPOCHS1="${EPOCHS1:-12}" EPOCHS="${EPOCHS:-14}" BF16="${BF16:-false}" TARGET_PRECISION="${TARGET_PRECISION:-0.95}"
 export BUILD_FLAGS="--holdout-rendition legacy ${BUILD_FLAGS:-}"
 bash scripts/train_default_model.sh build train evaluate
 mkdir -p benchmarks/results/cross_rendition

@@ -145,6 +145,25 @@ def test_evaluate_cli_reruns_the_report_on_the_saved_folder(scratch, cries, work
     assert "| rendition = legacy |" in (out / "metrics.md").read_text()
 
 
+def test_evaluate_can_refit_the_calibration_on_validation(scratch, cries, work):
+    model = work / "recalibrated"
+    shutil.copytree(scratch, model, ignore=shutil.ignore_patterns("checkpoint-*"))
+    before = json.loads((model / "calibration.json").read_text())
+    common = ["--model", str(model), "--dataset", str(cries), "--cache-dir", str(work / "cache"),
+              "--dataset-cache-dir", str(work / "hf")]
+    evaluate_main(common + ["--output-dir", str(work / "recal"), "--recalibrate-on", "validation",
+                            "--target-precision", "1.0"])
+    after = json.loads((model / "calibration.json").read_text())
+    fitted = json.loads((work / "recal" / "calibration_report.json").read_text())
+    assert after["target_precision"] == 1.0 and before["target_precision"] == 0.95
+    assert fitted["split"] == "validation" and after["threshold"] == pytest.approx(fitted["threshold"])
+    assert after["threshold"] >= before["threshold"]  # a stricter precision never lowers the threshold
+    report = json.loads((work / "recal" / "metrics.json").read_text())
+    assert report["not_sure"]["threshold"] == pytest.approx(after["threshold"])
+    with pytest.raises(ValueError, match="another"):
+        evaluate_main(common + ["--recalibrate-on", "test"])
+
+
 def test_head_trained_on_cached_embeddings_predicts_like_the_saved_full_model(head_only, cries, work):
     from transformers import ASTFeatureExtractor, ASTForAudioClassification
 

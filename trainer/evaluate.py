@@ -335,14 +335,34 @@ class EvaluateArguments:
     max_samples: int | None = field(default=None)
     cache_dir: str | None = field(default=None, metadata={"help": "Feature cache (default as the trainer's)."})
     device: str | None = field(default=None, metadata={"help": "cpu, cuda, … (default: cuda if available)."})
+    recalibrate_on: str | None = field(
+        default=None,
+        metadata={"help": "Refit the temperature and the 'not sure' threshold on this split (e.g. validation) in fp32 "
+                  "and rewrite MODEL/calibration.json before the report."},
+    )
+    target_precision: float = field(
+        default=0.95, metadata={"help": "With --recalibrate-on: validation precision the threshold is chosen for."}
+    )
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.target_precision <= 1.0:
+            raise ValueError(f"--target-precision must be in (0, 1], got {self.target_precision}")
+        if self.recalibrate_on is not None and self.recalibrate_on == self.split:
+            raise ValueError(
+                f"--recalibrate-on {self.recalibrate_on!r} is the evaluated split: fit the calibration on another "
+                "split (validation) so that the report stays honest"
+            )
 
 
 def run(args: EvaluateArguments) -> dict:
-    """Load the model and split, predict (features cached), and write the report."""
+    """Load the model and split, predict (features cached), optionally recalibrate, and write the report."""
     import torch
     from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
 
+    from recognizer.model_files import save_calibration
+
     from .args import default_cache_dir
+    from .calibration import calibrate
     from .data import load_cry_dataset, subset, validate
     from .features import cached_fbanks
     from .model import check_model_path
@@ -351,14 +371,28 @@ def run(args: EvaluateArguments) -> dict:
     model = AutoModelForAudioClassification.from_pretrained(args.model)
     extractor = AutoFeatureExtractor.from_pretrained(args.model)
     dsd = load_cry_dataset(args.dataset, args.dataset_config, cache_dir=args.dataset_cache_dir)
-    dataset_names = validate(dsd, [args.split])
-    ds = subset(dsd[args.split], args.max_samples)
-    store = cached_fbanks(ds, extractor.num_mel_bins, args.cache_dir or default_cache_dir(), desc=args.split)
+    splits = [args.split] + ([args.recalibrate_on] if args.recalibrate_on else [])
+    dataset_names = validate(dsd, splits)
     model_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    labels = model_label_ids(model_names, dataset_names)[store.labels]
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    logits = predict_logits(model, extractor, store, args.batch_size, device)
+
+    def split_logits(split: str):
+        ds = subset(dsd[split], args.max_samples)
+        store = cached_fbanks(ds, extractor.num_mel_bins, args.cache_dir or default_cache_dir(), desc=split)
+        labels = model_label_ids(model_names, dataset_names)[store.labels]
+        return ds, predict_logits(model, extractor, store, args.batch_size, device), labels
+
     out = args.output_dir or os.path.join(args.model, f"eval-{args.split}")
+    if args.recalibrate_on:
+        _, val_logits, val_labels = split_logits(args.recalibrate_on)
+        calibration, cal_report = calibrate(val_logits, val_labels, args.target_precision)
+        save_calibration(args.model, calibration)
+        Path(out).mkdir(parents=True, exist_ok=True)
+        cal_report["split"] = args.recalibrate_on
+        (Path(out) / "calibration_report.json").write_text(json.dumps(cal_report, indent=2) + "\n", encoding="utf-8")
+        logger.info("recalibrated on %s: temperature %.3f, threshold %.3f", args.recalibrate_on,
+                    calibration.temperature, calibration.threshold)
+    ds, logits, labels = split_logits(args.split)
     metrics = report(logits, labels, model_names, metadata_columns(ds), load_calibration(args.model), out, args.split)
     logger.info("wrote the report to %s", out)
     return metrics
