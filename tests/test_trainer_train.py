@@ -160,6 +160,9 @@ def test_evaluate_can_refit_the_calibration_on_validation(scratch, cries, work):
     assert after["threshold"] >= before["threshold"]  # a stricter precision never lowers the threshold
     report = json.loads((work / "recal" / "metrics.json").read_text())
     assert report["not_sure"]["threshold"] == pytest.approx(after["threshold"])
+    card = (model / "README.md").read_text()
+    assert f"threshold ({after['threshold']:.3f}, chosen on validation for precision 1.00)" in card
+    assert card.count("## Evaluation on `test`") == 1 and "## Intended use" in card
     with pytest.raises(ValueError, match="another"):
         evaluate_main(common + ["--recalibrate-on", "test"])
 

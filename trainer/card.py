@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from .data import looks_local
@@ -109,3 +110,25 @@ def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
     tmp.write_text(model_card(**kwargs), encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def refresh_model_card(model_dir: str | os.PathLike, calibration, metrics_markdown: str | None = None) -> bool:
+    """Rewrite the card's calibration sentence (and evaluation tables) after the calibration was refitted.
+
+    Returns False when the folder has no card. The rest of the card is left as the trainer wrote it.
+    """
+    path = Path(model_dir) / "README.md"
+    if not path.exists():
+        return False
+    text = path.read_text(encoding="utf-8")
+    sentence = (
+        f'the softmax temperature ({calibration.temperature:.3f}) and the "not sure"\n'
+        f"threshold ({calibration.threshold:.3f}, chosen on validation for precision {calibration.target_precision:.2f})"
+    )
+    text = re.sub(r'the softmax temperature \([^)]*\) and the "not sure"\s+threshold \([^)]*\)', lambda _: sentence, text)
+    if metrics_markdown:
+        text = re.sub(r"## Evaluation on `[^`]*`.*?(?=\n## Intended use)", lambda _: metrics_markdown.rstrip() + "\n", text, flags=re.S)
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return True

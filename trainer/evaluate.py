@@ -394,6 +394,10 @@ def run(args: EvaluateArguments) -> dict:
                     calibration.temperature, calibration.threshold)
     ds, logits, labels = split_logits(args.split)
     metrics = report(logits, labels, model_names, metadata_columns(ds), load_calibration(args.model), out, args.split)
+    if args.recalibrate_on:
+        from .card import refresh_model_card
+
+        refresh_model_card(args.model, calibration, markdown(metrics))
     logger.info("wrote the report to %s", out)
     return metrics
 
