@@ -34,7 +34,7 @@ class SourceConfig:
     source: str = field(default="pokeapi", metadata=_help("Cry source: pokeapi (default), pokebip or folder."))
     pokeapi_url: str = field(default=POKEAPI_URL, metadata=_help("Base URL standing in for the PokeAPI repository (CSV export)."))
     cries_url: str = field(default=CRIES_URL, metadata=_help("Base URL standing in for the PokeAPI/cries repository."))
-    sprites_url: str = field(default=SPRITES_URL, metadata=_help("Base URL standing in for the PokeAPI/sprites repository."))
+    sprites_url: str = field(default=SPRITES_URL, metadata=_help("Base URL of the PokeAPI/sprites repository for the sprite links the dataset records (not downloaded: keep it public)."))
     pokebip_url: str = field(default=POKEBIP_URL, metadata=_help("Base URL of pokebip.com (source pokebip)."))
     pokebip_version: str = field(default="rouge-bleu", metadata=_help("Pokébip Pokédex page, e.g. rouge-bleu."))
     folder: str | None = field(

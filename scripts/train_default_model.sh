@@ -7,7 +7,7 @@
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them).
 # Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: build train evaluate install; default: all)
 # Environment: SHARED, DATA, RUN, SEED, VARIANTS, VAL_FRACTION, TEST_FRACTION, EPOCHS1, EPOCHS, NUM_PROC, BF16,
-# TARGET_PRECISION, PUBLIC_SPRITES_URL, BUILD_FLAGS (extra builder flags).
+# TARGET_PRECISION, BUILD_FLAGS (extra builder flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared/pokeapi}"
@@ -33,8 +33,10 @@ if has build && [ ! -f "$DATA/README.md" ]; then
   server=$!; trap 'kill $server 2>/dev/null || true' EXIT
   sleep 1
   base="http://127.0.0.1:$PORT"
+  # Sprites are links, never downloaded: the dataset keeps the public --sprites-url default, so the app's
+  # pokedex.json points at the real PokeAPI/sprites repository, not at this loopback mirror.
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
-    --sprites-url "$base/sprites" --ids 1-151 --renditions latest,legacy --variants-per-cry "$VARIANTS" \
+    --ids 1-151 --renditions latest,legacy --variants-per-cry "$VARIANTS" \
     --validation-fraction "$VAL_FRACTION" --test-fraction "$TEST_FRACTION" \
     --seed "$SEED" --num-proc "${NUM_PROC:-2}" --output "$DATA" ${BUILD_FLAGS:-}
   kill $server 2>/dev/null || true
@@ -48,7 +50,7 @@ if has train; then
     --label-smoothing-factor 0.1 --per-device-train-batch-size 32 --per-device-eval-batch-size 64
     --freq-mask 8 --time-mask 40 --dataloader-num-workers 0 --seed "$SEED" --report-to none
     --bf16 "${BF16:-true}")
-  # bf16 autocast: ~1.3x the fp32 throughput on a CPU with AMX/AVX512-BF16 (weights stay fp32).
+  # bf16 autocast: 1.2-1.4x the fp32 throughput on a CPU with AMX (benchmarks/bench_precision.py); weights stay fp32.
   [ "$($PY -c 'import torch; print(torch.cuda.is_available())')" = True ] || common+=(--use-cpu true)
   if [ -f "$RUN-stage1/train_summary.json" ]; then
     echo "stage 1 already trained: $RUN-stage1 (delete it to redo)"
@@ -72,15 +74,6 @@ if has install; then
   for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json README.md; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
-  # The build fetched sprites from the loopback mirror: point the app at the public repository it stands in for.
-  $PY - models/default.tmp/pokedex.json "${PUBLIC_SPRITES_URL:-https://raw.githubusercontent.com/PokeAPI/sprites/master}" <<'PY'
-import json, re, sys
-path, public = sys.argv[1], sys.argv[2].rstrip("/")
-data = json.load(open(path, encoding="utf-8"))
-for info in data["species"].values():
-    info["sprite_url"] = re.sub(r"^http://127\.0\.0\.1:\d+/sprites", public, info.get("sprite_url") or "")
-open(path, "w", encoding="utf-8").write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-PY
   mkdir -p models/default.tmp/eval
   cp "$RUN"/eval/* models/default.tmp/eval/
   for f in learning_curves.csv learning_curves.png log_history.json train_summary.json; do
