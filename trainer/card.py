@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from .data import looks_local
@@ -112,23 +111,17 @@ def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
     return path
 
 
-def refresh_model_card(model_dir: str | os.PathLike, calibration, metrics_markdown: str | None = None) -> bool:
-    """Rewrite the card's calibration sentence (and evaluation tables) after the calibration was refitted.
+def refresh_model_card(model_dir: str | os.PathLike, calibration_report: dict, metrics_markdown: str | None) -> bool:
+    """Write the card again after the calibration was refitted, from what the trainer recorded about the training.
 
-    Returns False when the folder has no card. The rest of the card is left as the trainer wrote it.
+    Returns False (card left as it is) for a folder the trainer did not write: no ``card`` in ``train_summary.json``.
     """
-    path = Path(model_dir) / "README.md"
-    if not path.exists():
+    folder = Path(model_dir)
+    try:
+        card = json.loads((folder / "train_summary.json").read_text(encoding="utf-8"))["card"]
+        id2label = json.loads((folder / "config.json").read_text(encoding="utf-8"))["id2label"]
+    except (OSError, ValueError, KeyError):
         return False
-    text = path.read_text(encoding="utf-8")
-    sentence = (
-        f'the softmax temperature ({calibration.temperature:.3f}) and the "not sure"\n'
-        f"threshold ({calibration.threshold:.3f}, chosen on validation for precision {calibration.target_precision:.2f})"
-    )
-    text = re.sub(r'the softmax temperature \([^)]*\) and the "not sure"\s+threshold \([^)]*\)', lambda _: sentence, text)
-    if metrics_markdown:
-        text = re.sub(r"## Evaluation on `[^`]*`.*?(?=\n## Intended use)", lambda _: metrics_markdown.rstrip() + "\n", text, flags=re.S)
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    names = [id2label[str(i)] for i in range(len(id2label))]
+    write_model_card(folder, **card, label_names=names, metrics_markdown=metrics_markdown, calibration_report=calibration_report)
     return True

@@ -397,7 +397,8 @@ def run(args: EvaluateArguments) -> dict:
     if args.recalibrate_on:
         from .card import refresh_model_card
 
-        refresh_model_card(args.model, calibration, markdown(metrics))
+        if not refresh_model_card(args.model, cal_report, markdown(metrics)):
+            logger.warning("%s: no train_summary.json card entry; the model card was not updated", args.model)
     logger.info("wrote the report to %s", out)
     return metrics
 

@@ -268,17 +268,15 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
                          out / f"eval-{data_args.test_split}", data_args.test_split)
         summary["test"] = metrics["overall"]
         metrics_md = markdown(metrics)
-    write_model_card(
-        out,
-        dataset=data_args.dataset,
-        base_model=model_args.model_name_or_path if model_args.init == "pretrained" else None,
-        preset=model_args.preset,
-        label_names=names,
-        metrics_markdown=metrics_md,
-        calibration_report=cal_report,
-        max_length=max_length,
-        trainable="classification head only" if head_only else f"{counts['trainable']:,} trainable parameters",
-    )
+    # What the card says about the training, kept so `trainer.evaluate --recalibrate-on` can write it again.
+    summary["card"] = {
+        "dataset": data_args.dataset,
+        "base_model": model_args.model_name_or_path if model_args.init == "pretrained" else None,
+        "preset": model_args.preset,
+        "max_length": max_length,
+        "trainable": "classification head only" if head_only else f"{counts['trainable']:,} trainable parameters",
+    }
+    write_model_card(out, **summary["card"], label_names=names, metrics_markdown=metrics_md, calibration_report=cal_report)
     summary["total_seconds"] = round(time.time() - started, 2)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     if targs.push_to_hub_repo:
