@@ -41,6 +41,21 @@ def test_local_base_model_is_named_not_linked(tmp_path, monkeypatch):
     )
 
 
+def test_a_curriculum_names_every_local_stage(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    stage1, stage2 = tmp_path / "default-stage1", tmp_path / "default-stage2"
+    for folder, summary in ((stage1, {"init": "scratch", "preset": "small"}),
+                            (stage2, {"init": "pretrained", "model": str(stage1)})):
+        folder.mkdir()
+        (folder / "train_summary.json").write_text(json.dumps(summary))
+    origin, meta = base_model_origin(str(stage2), None)
+    assert origin == (
+        "fine-tuned from a local checkpoint (`default-stage2`, itself fine-tuned from a local checkpoint "
+        "(`default-stage1`, itself trained from random weights with preset `small`))"
+    )
+    assert meta is None
+
+
 def test_local_base_without_summary_and_scratch():
     origin, meta = base_model_origin("./runs/nowhere", None)
     assert origin == "fine-tuned from a local checkpoint (`nowhere`)" and meta is None

@@ -91,3 +91,21 @@ def test_compute_fbank_accepts_stereo_and_too_short_clips():
     stereo = np.stack([fake_cry(0, 0.5), fake_cry(0, 0.5)])
     assert compute_fbank(stereo, extractor).shape == (num_frames(8000), 16)
     assert compute_fbank(np.zeros(100, dtype=np.float32), extractor).shape == (0, 16)
+
+
+def test_a_row_selection_is_a_view_on_the_split_entry_not_a_new_one(split, tmp_path):
+    store = cached_fbanks(split, 32, tmp_path, desc="train")
+    rows = [4, 1, 3]
+    view = store.select(rows)
+    fresh = cached_fbanks(split.select(rows), 32, tmp_path / "fresh", desc="train")  # what a filtered split computes
+    assert len(view) == 3 and list(view.labels) == list(fresh.labels) and list(view.lengths) == list(fresh.lengths)
+    for k, r in enumerate(rows):
+        np.testing.assert_array_equal(view[k], store[r])
+        np.testing.assert_array_equal(view[k], fresh[k])
+    assert view.stats() == pytest.approx(fresh.stats(), rel=1e-9)
+    assert view.stats() != pytest.approx(store.stats(), rel=1e-9)
+    # Nothing new is written; the key names the selection, so caches derived from a view never mix subsets.
+    assert [p.name for p in (tmp_path / "fbank").iterdir()] == [store.key]
+    assert view.key.startswith(store.key) and view.key != store.key and store.select([1, 3, 4]).key != view.key
+    with pytest.raises(IndexError, match=r"row selection out of range; expected indices in \[0, 6\)"):
+        store.select([0, 6])

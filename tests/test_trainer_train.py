@@ -267,3 +267,27 @@ def test_uncached_features_train_the_same_way(cries, work, scratch):
     a = json.loads((out / "preprocessor_config.json").read_text())
     b = json.loads((scratch / "preprocessor_config.json").read_text())
     assert a["max_length"] == b["max_length"] and (a["mean"], a["std"]) == pytest.approx((b["mean"], b["std"]), rel=1e-5)
+
+
+def test_a_curriculum_computes_each_split_fbanks_once(cries, work):
+    """Stage 1 on some conditions reads a view of the whole train split's fbanks; stage 2 (all) reuses them."""
+    cache = work / "curriculum-cache"
+    args = ["--dataset", str(cries), "--cache-dir", str(cache), "--dataset-cache-dir", str(work / "hf"), *FAST,
+            "--num-train-epochs", "1", "--early-stopping-patience", "0"]
+    stage1, stage2 = work / "curriculum-1", work / "curriculum-2"
+    assert main(["--output-dir", str(stage1), "--init", "scratch", "--preset", "tiny",
+                 "--train-conditions", "clean,augmented", *args]) == 0
+    entries = sorted(p.name for p in (cache / "fbank").iterdir())
+    assert len(entries) == 3  # train (whole split), validation, test
+    summary = json.loads((stage1 / "train_summary.json").read_text())
+    assert summary["clips"]["train"] == 16  # 2 of the 3 conditions of 24 rows
+    from datasets import load_dataset
+
+    train = load_dataset(str(cries), cache_dir=str(work / "hf"))["train"]
+    kept = [i for i, c in enumerate(train["condition"]) if c in ("clean", "augmented")]
+    prep = json.loads((stage1 / "preprocessor_config.json").read_text())
+    assert (prep["mean"], prep["std"]) == pytest.approx(cached_fbanks(train, 64, cache).select(kept).stats())
+    assert main(["--output-dir", str(stage2), "--init", "pretrained", "--model", str(stage1), "--freeze", "none", *args]) == 0
+    assert sorted(p.name for p in (cache / "fbank").iterdir()) == entries
+    assert json.loads((stage2 / "train_summary.json").read_text())["clips"]["train"] == 24
+    assert "itself trained from random weights with preset `tiny`" in (stage2 / "README.md").read_text()

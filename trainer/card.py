@@ -18,11 +18,11 @@ def dataset_link(dataset: str) -> tuple[str, str | None]:
     return f"[{dataset}]({endpoint}/datasets/{dataset})", dataset
 
 
-def base_model_origin(base_model: str | None, preset: str | None) -> tuple[str, str | None]:
+def base_model_origin(base_model: str | None, preset: str | None, _depth: int = 0) -> tuple[str, str | None]:
     """How the card names where the weights came from, and the ``base_model`` for its metadata (Hub ids only).
 
-    A local checkpoint (e.g. the first stage of a curriculum) is no Hub repository: the card names the folder and,
-    when its ``train_summary.json`` says so, that it was itself trained from random weights.
+    A local checkpoint (e.g. an earlier stage of a curriculum) is no Hub repository: the card names the folder and,
+    following the ``train_summary.json`` of each stage, where that one came from in turn.
     """
     if not base_model:
         return f"trained from random weights (preset `{preset}`)", None
@@ -37,6 +37,8 @@ def base_model_origin(base_model: str | None, preset: str | None) -> tuple[str, 
         summary = {}
     if summary.get("init") == "scratch":
         origin += f", itself trained from random weights with preset `{summary.get('preset')}`"
+    elif summary.get("init") == "pretrained" and summary.get("model") and _depth < 8:
+        origin += ", itself " + base_model_origin(summary["model"], None, _depth + 1)[0]
     return origin + ")", None
 
 

@@ -145,8 +145,8 @@ def subset(ds, max_samples: int | None):
     return ds if max_samples is None or max_samples >= len(ds) else ds.select(range(max_samples))
 
 
-def filter_conditions(ds, conditions: str, column: str = "condition"):
-    """Only the rows whose ``condition`` is in the comma-separated ``conditions`` (a clear error otherwise)."""
+def condition_rows(ds, conditions: str, column: str = "condition") -> list[int]:
+    """Indices of the rows whose ``condition`` is in the comma-separated ``conditions`` (a clear error otherwise)."""
     wanted = {c.strip() for c in conditions.split(",") if c.strip()}
     if column not in ds.column_names:
         raise ValueError(f"--train-conditions needs a {column!r} column; the dataset has {', '.join(ds.column_names)}")
@@ -157,7 +157,12 @@ def filter_conditions(ds, conditions: str, column: str = "condition"):
             f"--train-conditions {conditions!r}: no training row has condition {', '.join(sorted(unknown))}; "
             f"expected some of {', '.join(sorted(set(values)))}"
         )
-    return ds.select([i for i, v in enumerate(values) if v in wanted])
+    return [i for i, v in enumerate(values) if v in wanted]
+
+
+def filter_conditions(ds, conditions: str, column: str = "condition"):
+    """Only the rows whose ``condition`` is in the comma-separated ``conditions``."""
+    return ds.select(condition_rows(ds, conditions, column))
 
 
 def species_info(dsd, splits: list[str], names: list[str], label_column: str = "label"):

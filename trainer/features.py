@@ -80,14 +80,17 @@ def pad_and_normalize(fbanks: list[np.ndarray], max_length: int, mean: float, st
 
 
 class FbankStore:
-    """One split's cached fbanks, memory-mapped: ``store[i]`` is clip ``i``'s ``(frames, mels)`` float32 array."""
+    """One split's cached fbanks, memory-mapped: ``store[i]`` is clip ``i``'s ``(frames, mels)`` float32 array.
 
-    def __init__(self, folder: str | os.PathLike):
+    :meth:`select` gives a view over some of the rows (e.g. the conditions of a curriculum stage) that shares
+    the split's cache entry instead of computing those clips again.
+    """
+
+    def __init__(self, folder: str | os.PathLike, rows: np.ndarray | None = None):
         self.folder = Path(folder)
         self.meta = json.loads((self.folder / "meta.json").read_text())
-        self.key = self.meta["key"]
         self.offsets = np.load(self.folder / "offsets.npy")
-        self.labels = np.load(self.folder / "labels.npy")
+        labels = np.load(self.folder / "labels.npy")
         total, mels = int(self.offsets[-1]), int(self.meta["num_mel_bins"])
         dtype = np.dtype(self.meta["dtype"])
         self.data = (
@@ -95,22 +98,49 @@ class FbankStore:
             if total
             else np.zeros((0, mels), dtype=dtype)
         )
+        if rows is None:
+            self.rows, self.key, self.labels = None, self.meta["key"], labels
+        else:
+            self.rows = np.asarray(rows, dtype=np.int64)
+            if self.rows.size and (self.rows.min() < 0 or self.rows.max() >= len(labels)):
+                raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(labels)})")
+            # The selection is part of the key, so caches derived from a view (embeddings) never mix subsets.
+            digest = hashlib.sha256(self.rows.tobytes()).hexdigest()[:12]
+            self.key = f"{self.meta['key']}-rows{digest}"
+            self.labels = labels[self.rows]
+
+    def select(self, rows) -> "FbankStore":
+        """A view over ``rows`` (indices into this split's full entry), sharing its memory map."""
+        return FbankStore(self.folder, rows)
 
     def __len__(self) -> int:
         return len(self.labels)
 
+    def _row(self, i: int) -> int:
+        return int(self.rows[i]) if self.rows is not None else int(i)
+
     def __getitem__(self, i: int) -> np.ndarray:
-        return np.asarray(self.data[self.offsets[i] : self.offsets[i + 1]], dtype=np.float32)
+        r = self._row(i)
+        return np.asarray(self.data[self.offsets[r] : self.offsets[r + 1]], dtype=np.float32)
 
     @property
     def lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
+        lengths = np.diff(self.offsets)
+        return lengths if self.rows is None else lengths[self.rows]
+
+    def _blocks(self, chunk_frames: int):
+        if self.rows is None:
+            for start in range(0, len(self.data), chunk_frames):
+                yield self.data[start : start + chunk_frames]
+        else:
+            for r in self.rows:
+                yield self.data[self.offsets[r] : self.offsets[r + 1]]
 
     def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
-        """Mean and standard deviation over every real (unpadded) frame and mel bin."""
+        """Mean and standard deviation over every real (unpadded) frame and mel bin of the (selected) clips."""
         total, s, s2 = 0, 0.0, 0.0
-        for start in range(0, len(self.data), chunk_frames):
-            block = np.asarray(self.data[start : start + chunk_frames], dtype=np.float64)
+        for raw in self._blocks(chunk_frames):
+            block = np.asarray(raw, dtype=np.float64)
             total += block.size
             s += float(block.sum())
             s2 += float(np.square(block).sum())

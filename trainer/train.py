@@ -119,7 +119,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     from .calibration import calibrate
     from .card import write_model_card
     from .curves import write_learning_curves
-    from .data import filter_conditions, load_cry_dataset, species_info, subset, validate
+    from .data import condition_rows, load_cry_dataset, species_info, subset, validate
     from .embedding_cache import EmbeddingDataset, HeadOnlyModel, cached_embeddings
     from .evaluate import markdown, metadata_columns, report
     from .model import apply_freeze, build_scratch, load_pretrained, model_config_from
@@ -146,8 +146,12 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     resume = resolve_resume(targs, names)
     limits = {data_args.train_split: data_args.max_train_samples}
     data = {s: subset(dsd[s], limits.get(s, data_args.max_eval_samples)) for s in splits}
+    # A curriculum stage trains on some conditions only: its fbanks are a view over the whole split's cache entry,
+    # which the next stage (every condition) then reuses instead of computing those clips twice.
+    full_train, train_rows = data[data_args.train_split], None
     if data_args.train_conditions:
-        data[data_args.train_split] = filter_conditions(data[data_args.train_split], data_args.train_conditions)
+        train_rows = condition_rows(full_train, data_args.train_conditions)
+        data[data_args.train_split] = full_train.select(train_rows)
 
     # Features: computed once per split and cached; max_length and mean/std come from them.
     cols = {"audio_column": data_args.audio_column, "label_column": data_args.label_column}
@@ -155,7 +159,10 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     if data_args.cache_features:
         with targs.main_process_first(desc="fbank cache"):
             for s in splits:
-                stores[s] = F.cached_fbanks(data[s], mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=s, **cols)
+                source = full_train if s == data_args.train_split else data[s]
+                stores[s] = F.cached_fbanks(source, mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=s, **cols)
+            if train_rows is not None:
+                stores[data_args.train_split] = stores[data_args.train_split].select(train_rows)
         longest = max(int(st.lengths.max()) for st in stores.values())
         mean, std = stores[data_args.train_split].stats()
     else:
