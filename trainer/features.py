@@ -109,7 +109,7 @@ class FbankStore:
             self.key = f"{self.meta['key']}-rows{digest}"
             self.labels = labels[self.rows]
 
-    def select(self, rows) -> "FbankStore":
+    def select(self, rows) -> FbankStore:
         """A view over ``rows`` (indices into this split's full entry), sharing its memory map."""
         return FbankStore(self.folder, rows)
 
