@@ -60,17 +60,20 @@ if has train; then
     $PY -m trainer --dataset "$DATA" --init scratch --preset small --output-dir "$RUN-stage1" \
       --train-conditions clean,augmented --num-train-epochs "$EPOCHS1" --early-stopping-patience 0 "${common[@]}"
   fi
-  if [ -f "$RUN-stage2/train_summary.json" ]; then
-    echo "stage 2 already trained: $RUN-stage2 (delete it to redo)"
+  # Stage 2 writes to $RUN-stage2 when a stage 3 follows (EPOCHS3 > 0), else straight to $RUN.
+  stage2="$RUN-stage2"; [ "$EPOCHS3" -gt 0 ] || stage2="$RUN"
+  if [ "$EPOCHS3" -gt 0 ] && [ -f "$stage2/train_summary.json" ]; then
+    echo "stage 2 already trained: $stage2 (delete it to redo)"
   else
-    $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-stage1" --freeze none --output-dir "$RUN-stage2" \
+    $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-stage1" --freeze none --output-dir "$stage2" \
       --num-train-epochs "$EPOCHS" --early-stopping-patience 5 "${common[@]}"
   fi
-  # Stage 3: a second, gentler cosine cycle over every condition (warm restart at a third of the peak rate). The
-  # second stage's cosine had flattened at ~94 % validation with its learning rate at zero; the restart is what
-  # lifted the hardest clips (captures below 5 dB SNR).
-  $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-stage2" --freeze none --output-dir "$RUN" \
-    --num-train-epochs "$EPOCHS3" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR3"
+  # Stage 3: a second, gentler cosine cycle over every condition (a warm restart at a third of the peak rate): the
+  # second stage's cosine had ended with its learning rate at zero and validation flattening.
+  if [ "$EPOCHS3" -gt 0 ]; then
+    $PY -m trainer --dataset "$DATA" --init pretrained --model "$stage2" --freeze none --output-dir "$RUN" \
+      --num-train-epochs "$EPOCHS3" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR3"
+  fi
 fi
 
 if has evaluate; then
@@ -92,8 +95,13 @@ if has install; then
   done
   cp "$RUN-stage1/log_history.json" models/default.tmp/eval/stage1_log_history.json
   cp "$RUN-stage1/eval-test/metrics.md" models/default.tmp/eval/stage1_metrics.md
-  cp "$RUN-stage2/log_history.json" models/default.tmp/eval/stage2_log_history.json
-  cp "$RUN-stage2/eval-test/metrics.md" models/default.tmp/eval/stage2_metrics.md
+  if [ -d "$RUN-stage2" ]; then
+    cp "$RUN-stage2/log_history.json" models/default.tmp/eval/stage2_log_history.json
+    cp "$RUN-stage2/train_summary.json" models/default.tmp/eval/stage2_train_summary.json
+    # Its trainer.evaluate report when one was run (it has the capture-only SNR bands), else the training-time one.
+    report="$RUN-stage2/eval/metrics.md"; [ -f "$report" ] || report="$RUN-stage2/eval-test/metrics.md"
+    cp "$report" models/default.tmp/eval/stage2_metrics.md
+  fi
   rm -rf models/default && mv models/default.tmp models/default
   echo "installed $RUN into models/default"
 fi
