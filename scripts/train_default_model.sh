@@ -46,8 +46,8 @@ fi
 
 if has train; then
   # A transformer from random weights sits at chance for a long time on the hardest clips, so the recipe is a
-  # two-stage curriculum: first the clean and augmented cries (the cry alone), then every condition,
-  # starting from the first stage's weights.
+  # curriculum: first the clean and augmented cries (the cry alone), then every condition, starting from the
+  # first stage's weights, then a warm restart of that second stage.
   common=(--learning-rate 3e-4 --warmup-steps 0.05 --lr-scheduler-type cosine --weight-decay 0.05
     --label-smoothing-factor 0.1 --per-device-train-batch-size 32 --per-device-eval-batch-size 64
     --freq-mask 8 --time-mask 40 --dataloader-num-workers 0 --seed "$SEED" --report-to none
