@@ -105,12 +105,12 @@ def test_arguments_parse_flags_and_json_and_reject_nonsense(tmp_path):
 
 
 def test_train_conditions_keep_only_the_named_conditions():
-    from trainer.data import filter_conditions
+    from trainer.data import condition_rows
 
     ds = Dataset.from_dict({"condition": ["clean", "capture", "augmented", "capture"], "label": [0, 1, 0, 1]})
-    kept = filter_conditions(ds, "clean, augmented")
+    kept = ds.select(condition_rows(ds, "clean, augmented"))
     assert list(kept["condition"]) == ["clean", "augmented"] and list(kept["label"]) == [0, 0]
     with pytest.raises(ValueError, match="no training row has condition studio.*expected some of augmented, capture, clean"):
-        filter_conditions(ds, "clean,studio")
+        condition_rows(ds, "clean,studio")
     with pytest.raises(ValueError, match="needs a 'condition' column"):
-        filter_conditions(ds.remove_columns("condition"), "clean")
+        condition_rows(ds.remove_columns("condition"), "clean")

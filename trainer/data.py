@@ -160,11 +160,6 @@ def condition_rows(ds, conditions: str, column: str = "condition") -> list[int]:
     return [i for i, v in enumerate(values) if v in wanted]
 
 
-def filter_conditions(ds, conditions: str, column: str = "condition"):
-    """Only the rows whose ``condition`` is in the comma-separated ``conditions``."""
-    return ds.select(condition_rows(ds, conditions, column))
-
-
 def species_info(dsd, splits: list[str], names: list[str], label_column: str = "label"):
     """Per-species metadata for ``pokedex.json`` from the dataset's columns: ``({name: SpeciesInfo}, languages)``.
 

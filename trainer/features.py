@@ -7,6 +7,7 @@ computes before padding), so it depends only on the dataset and the mel settings
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -86,11 +87,13 @@ class FbankStore:
     the split's cache entry instead of computing those clips again.
     """
 
-    def __init__(self, folder: str | os.PathLike, rows: np.ndarray | None = None):
+    def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.meta = json.loads((self.folder / "meta.json").read_text())
+        self.key = self.meta["key"]
         self.offsets = np.load(self.folder / "offsets.npy")
-        labels = np.load(self.folder / "labels.npy")
+        self.labels = np.load(self.folder / "labels.npy")
+        self.rows: np.ndarray | None = None  # indices into the entry; None: every clip
         total, mels = int(self.offsets[-1]), int(self.meta["num_mel_bins"])
         dtype = np.dtype(self.meta["dtype"])
         self.data = (
@@ -98,20 +101,18 @@ class FbankStore:
             if total
             else np.zeros((0, mels), dtype=dtype)
         )
-        if rows is None:
-            self.rows, self.key, self.labels = None, self.meta["key"], labels
-        else:
-            self.rows = np.asarray(rows, dtype=np.int64)
-            if self.rows.size and (self.rows.min() < 0 or self.rows.max() >= len(labels)):
-                raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(labels)})")
-            # The selection is part of the key, so caches derived from a view (embeddings) never mix subsets.
-            digest = hashlib.sha256(self.rows.tobytes()).hexdigest()[:12]
-            self.key = f"{self.meta['key']}-rows{digest}"
-            self.labels = labels[self.rows]
 
     def select(self, rows) -> FbankStore:
-        """A view over ``rows`` (indices into this split's full entry), sharing its memory map."""
-        return FbankStore(self.folder, rows)
+        """A view over ``rows`` of this store (like ``Dataset.select``), sharing its memory map and offsets."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(self)})")
+        view = copy.copy(self)
+        view.rows = rows if self.rows is None else self.rows[rows]
+        view.labels = self.labels[rows]
+        # The selection is part of the key, so caches derived from a view (embeddings) never mix subsets.
+        view.key = f"{self.meta['key']}-rows{hashlib.sha256(view.rows.tobytes()).hexdigest()[:12]}"
+        return view
 
     def __len__(self) -> int:
         return len(self.labels)
