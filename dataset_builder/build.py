@@ -12,7 +12,7 @@ import multiprocessing
 import shlex
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -71,7 +71,10 @@ class OriginalTask:
 
 
 def build(source_config: SourceConfig, build_config: BuildConfig, augment_config=None) -> BuildResult:
-    """Run a whole build and return where it went and what it holds; raises on any unusable input."""
+    """Run a whole build and return where it went and what it holds; raises on any unusable input.
+
+    ``augment_config`` sets every variant range but the background SNR, which ``build_config`` gives.
+    """
     from .backgrounds import BackgroundBank, BackgroundConfig
     from .variants import AugmentConfig, VariantMaker
 
@@ -113,7 +116,9 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     if build_config.holdout_rendition and all(r.rendition == build_config.holdout_rendition for r in refs):
         raise BuildError(f"--holdout-rendition {build_config.holdout_rendition}: no other rendition left for train")
 
-    maker = VariantMaker(augment_config or AugmentConfig(), bank, seed=build_config.seed)  # simulates rooms (cached)
+    snr_db = (build_config.min_snr_db, build_config.max_snr_db)
+    augment_config = replace(augment_config, snr_db=snr_db) if augment_config else AugmentConfig(snr_db=snr_db)
+    maker = VariantMaker(augment_config, bank, seed=build_config.seed)  # simulates rooms (cached)
     labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
     label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
     feats = features([s.name for s in labelled])

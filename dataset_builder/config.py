@@ -66,6 +66,10 @@ class BuildConfig:
     capture_fraction: float = field(
         default=0.6, metadata=_help("Share of variants made with the full capture chain (the rest: the four augmentation families).")
     )
+    min_snr_db: float = field(
+        default=-5.0, metadata=_help("Lowest background SNR in dB (active level of the cry over the background's power).")
+    )
+    max_snr_db: float = field(default=30.0, metadata=_help("Highest background SNR in dB."))
     music_dir: str | None = field(default=None, metadata=_help("Folder of your own background music recordings."))
     youtube_playlist: str | None = field(default=None, metadata=_help("YouTube playlist of background music (needs yt-dlp)."))
     procedural_backgrounds: bool = field(
@@ -86,5 +90,9 @@ class BuildConfig:
         for name in ("validation_fraction", "test_fraction", "capture_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"--{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}")
+        if not -30.0 <= self.min_snr_db <= self.max_snr_db <= 80.0:
+            raise ValueError(
+                f"--min-snr-db {self.min_snr_db} / --max-snr-db {self.max_snr_db}: expected -30 <= min <= max <= 80 (dB)"
+            )
         if self.validation_fraction + self.test_fraction > 1.0:
             raise ValueError("--validation-fraction + --test-fraction must not exceed 1")

@@ -345,6 +345,32 @@ def test_holdout_needs_another_rendition(httpserver, tmp_path):
               BuildConfig(output=str(tmp_path / "o"), cache_dir=str(tmp_path / "c"), holdout_rendition="legacy"))
 
 
+
+def test_snr_flags_bound_every_background_mix_and_a_train_only_supplement_has_clean_copies_elsewhere(first_build, tmp_path, background_cache):
+    """The low-SNR supplement of the default recipe: train-only captures with the background at -2..2 dB."""
+    from datasets import load_dataset
+
+    source, config = configs(first_build["urls"], tmp_path / "lowsnr", fresh_cache(tmp_path / "cache", background_cache),
+                             min_snr_db=-2.0, max_snr_db=2.0, validation_fraction=0.0, test_fraction=0.0, capture_fraction=1.0)
+    config.seed = 1
+    result = build(source, config)
+    ds = load_dataset(str(result.output), cache_dir=str(tmp_path / "hf"))
+    train = ds["train"].remove_columns("audio")
+    assert list(train["condition"]).count("capture") == 6 * VARIANTS and list(train["condition"]).count("clean") == 6
+    snrs = [r["snr_db"] for r in train if r["condition"] == "capture"]
+    assert snrs and all(-2.0 <= v <= 2.0 for v in snrs) and max(snrs) - min(snrs) > 0.5
+    assert {s: set(ds[s]["condition"]) for s in ("validation", "test")} == {"validation": {"clean"}, "test": {"clean"}}
+    assert "--min-snr-db -2.0 --max-snr-db 2.0" in (result.output / "README.md").read_text()
+
+
+def test_snr_flags_out_of_order_or_range(capsys, tmp_path):
+    base = ["--output", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "c")]
+    code, err = run_cli(capsys, "--min-snr-db", "10", "--max-snr-db", "0", *base)
+    assert code == 2 and "--min-snr-db 10.0 / --max-snr-db 0.0: expected -30 <= min <= max <= 80 (dB)" in err
+    code, err = run_cli(capsys, "--max-snr-db", "120", *base)
+    assert code == 2 and "expected -30 <= min <= max <= 80" in err
+    assert not (tmp_path / "o").exists()
+
 # --- a loopback stand-in for the Hub's upload API ------------------------------------------------------------
 
 
