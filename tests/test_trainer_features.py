@@ -9,6 +9,7 @@ import torch
 from tests.synthetic import fake_cry
 from tests.trainer_fixtures import make_dataset_dict
 from trainer.features import (
+    ConcatFbankStore,
     FbankCollator,
     FbankDataset,
     SpecAugment,
@@ -109,3 +110,29 @@ def test_a_row_selection_is_a_view_on_the_split_entry_not_a_new_one(split, tmp_p
     assert view.key.startswith(store.key) and view.key != store.key and store.select([1, 3, 4]).key != view.key
     with pytest.raises(IndexError, match=r"row selection out of range; expected indices in \[0, 6\)"):
         store.select([0, 6])
+
+
+def test_stores_concatenated_read_like_the_concatenated_split_without_computing_it(split, tmp_path):
+    """A supplement appended to the train split: each part keeps its own cache entry."""
+    from datasets import concatenate_datasets, load_from_disk
+
+    folder = tmp_path / "extra"
+    make_dataset_dict(n_classes=2, sizes={"train": 2}, seconds=0.8, seed=5).save_to_disk(str(folder))
+    extra = load_from_disk(str(folder))["train"]
+    parts = [cached_fbanks(split, 32, tmp_path, desc="train"), cached_fbanks(extra, 32, tmp_path, desc="extra")]
+    both = ConcatFbankStore(parts)
+    fresh = cached_fbanks(concatenate_datasets([split, extra]), 32, tmp_path / "fresh", desc="concatenated")
+    assert len(both) == 10 and list(both.labels) == list(fresh.labels) and list(both.lengths) == list(fresh.lengths)
+    for i in range(10):
+        np.testing.assert_array_equal(both[i], fresh[i])
+    assert both.stats() == pytest.approx(fresh.stats(), rel=1e-9)
+    assert sorted(p.name for p in (tmp_path / "fbank").iterdir()) == sorted(p.key for p in parts)
+    # Views compose as on a single store, and their keys name the selection.
+    rows = [9, 0, 7, 6]
+    view = both.select(rows)
+    assert list(view.labels) == [fresh.labels[r] for r in rows] and list(view.lengths) == [fresh.lengths[r] for r in rows]
+    np.testing.assert_array_equal(view.select([2])[0], fresh[7])
+    assert view.stats() == pytest.approx(fresh.select(rows).stats(), rel=1e-9)
+    assert len({both.key, view.key, both.select([9, 0, 7]).key, ConcatFbankStore(parts[::-1]).key}) == 4
+    with pytest.raises(IndexError, match=r"row selection out of range; expected indices in \[0, 10\)"):
+        both.select([10])

@@ -291,3 +291,19 @@ def test_a_curriculum_computes_each_split_fbanks_once(cries, work):
     assert sorted(p.name for p in (cache / "fbank").iterdir()) == entries
     assert json.loads((stage2 / "train_summary.json").read_text())["clips"]["train"] == 24
     assert "itself trained from random weights with preset `tiny`" in (stage2 / "README.md").read_text()
+
+
+def test_an_extra_train_dataset_is_trained_on_and_named_on_the_card(cries, work):
+    """A supplement's train split joins --dataset's (each keeps its fbank cache entry); validation and test stay --dataset's."""
+    extra = make_cry_dataset(work / "supplement", n_classes=3, sizes={"train": 2, "validation": 7}, seconds=1.0, seed=3)
+    out, cache = work / "with-supplement", work / "supplement-cache"
+    args = ["--dataset", str(cries), "--cache-dir", str(cache), "--dataset-cache-dir", str(work / "hf"), *FAST]
+    assert main(["--output-dir", str(out), "--init", "scratch", "--preset", "tiny", "--num-train-epochs", "1",
+                 "--early-stopping-patience", "0", "--extra-train-datasets", str(extra), *args]) == 0
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert summary["clips"] == {"train": 24 + 6, "validation": 9, "test": 12}
+    assert summary["extra_train_datasets"] == [str(extra)] == summary["card"]["extra_train_datasets"]
+    rows = sorted(json.loads((p / "meta.json").read_text())["rows"] for p in (cache / "fbank").iterdir())
+    assert rows == [6, 9, 12, 24]  # the supplement, validation, test, the main train split: no 30-row entry
+    card = (out / "README.md").read_text()
+    assert "with the train split of a local dataset folder (`supplement`) built with `python -m dataset_builder` appended" in card

@@ -97,6 +97,13 @@ class DataArguments:
     test_split: str = field(default="test", metadata={"help": "Reported after training; '' to skip."})
     audio_column: str = field(default="audio")
     label_column: str = field(default="label")
+    extra_train_datasets: str | None = field(
+        default=None,
+        metadata={
+            "help": "Comma-separated datasets (folders or Hub ids) whose train split is appended to --dataset's, e.g. a "
+            "supplement of hard conditions; they must have the same labels. Validation and test stay --dataset's."
+        },
+    )
     max_train_samples: int | None = field(default=None, metadata={"help": "Keep the first N train rows (smoke runs)."})
     train_conditions: str | None = field(
         default=None,

@@ -52,18 +52,23 @@ def model_card(
     calibration_report: dict,
     max_length: int,
     trainable: str,
+    extra_train_datasets: list[str] | tuple[str, ...] = (),
 ) -> str:
     """The card's text (YAML header from ``huggingface_hub.ModelCardData`` + markdown)."""
     from huggingface_hub import ModelCardData
 
     link, hub_id = dataset_link(dataset)
+    extras = [dataset_link(d) for d in extra_train_datasets]
+    if extras:
+        link += ", with the train split of " + " and ".join(x[0] for x in extras) + " appended to its own"
+    hub_ids = [i for i in [hub_id, *(x[1] for x in extras)] if i]
     origin, base_model = base_model_origin(base_model, preset)
     data = ModelCardData(
         library_name="transformers",
         pipeline_tag="audio-classification",
         license="mit",
         base_model=base_model,
-        datasets=[hub_id] if hub_id else None,
+        datasets=hub_ids or None,
         metrics=["accuracy", "f1"],
         tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
     )

@@ -44,6 +44,38 @@ def load_cry_dataset(source: str, config: str | None = None, revision: str | Non
     return loaded
 
 
+def extra_train_splits(
+    sources: str, names: list[str], features, split: str = "train", audio_column: str = "audio",
+    label_column: str = "label", cache_dir: str | None = None,
+) -> list:
+    """The ``split`` of each comma-separated dataset in ``sources``, to be appended to the main dataset's.
+
+    Each one is checked like the main dataset and must carry the same ``ClassLabel`` and columns (``features``),
+    so a row's label means the same species whichever dataset it came from.
+    """
+    out = []
+    for source in (s.strip() for s in sources.split(",") if s.strip()):
+        extra = load_cry_dataset(source, cache_dir=cache_dir)
+        try:
+            extra_names = validate(extra, [split], audio_column, label_column)
+        except DatasetError as err:
+            raise DatasetError(f"--extra-train-datasets {source}: {err}") from err
+        if extra_names != names:
+            raise DatasetError(
+                f"--extra-train-datasets {source}: its labels ({len(extra_names)}: {extra_names[:3]}…) differ from "
+                f"--dataset's ({len(names)}: {names[:3]}…); expected the same ClassLabel (build both with the same --ids)"
+            )
+        theirs = extra[split].features
+        if theirs != features:
+            diff = sorted(k for k in set(features) | set(theirs) if features.get(k) != theirs.get(k))
+            raise DatasetError(
+                f"--extra-train-datasets {source}: split {split!r} differs from --dataset's in column(s) "
+                f"{', '.join(diff)}; expected the same features (both made by the same dataset builder version)"
+            )
+        out.append(extra[split])
+    return out
+
+
 def looks_local(source: str) -> bool:
     """A path rather than a Hub id (``user/name`` has at most one slash and no leading dot or slash)."""
     return source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source

@@ -137,18 +137,81 @@ class FbankStore:
             for r in self.rows:
                 yield self.data[self.offsets[r] : self.offsets[r + 1]]
 
-    def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
-        """Mean and standard deviation over every real (unpadded) frame and mel bin of the (selected) clips."""
+    def moments(self, chunk_frames: int = 262_144) -> tuple[int, float, float]:
+        """Count, sum and sum of squares over every real (unpadded) frame and mel bin of the (selected) clips."""
         total, s, s2 = 0, 0.0, 0.0
         for raw in self._blocks(chunk_frames):
             block = np.asarray(raw, dtype=np.float64)
             total += block.size
             s += float(block.sum())
             s2 += float(np.square(block).sum())
-        if total == 0:
-            raise ValueError(f"{self.folder}: no fbank frames; expected clips of at least {WINDOW_SAMPLES} samples")
-        mean = s / total
-        return mean, float(np.sqrt(max(s2 / total - mean * mean, 1e-12)))
+        return total, s, s2
+
+    def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
+        """Mean and standard deviation over every real (unpadded) frame and mel bin of the (selected) clips."""
+        return _mean_std(*self.moments(chunk_frames), where=self.folder)
+
+
+class ConcatFbankStore:
+    """Several stores read as one, in order (a split with other datasets' train splits appended to it).
+
+    Each part keeps its own cache entry, so appending a supplement computes only the supplement's fbanks; like
+    :class:`FbankStore` it has :meth:`select` views, ``labels``, ``lengths`` and :meth:`stats`.
+    """
+
+    def __init__(self, parts: list):
+        if not parts:
+            raise ValueError("ConcatFbankStore: expected at least one store")
+        self.parts = list(parts)
+        self.bounds = np.cumsum([0] + [len(p) for p in self.parts])
+        self.labels = np.concatenate([p.labels for p in self.parts])
+        self.rows: np.ndarray | None = None
+        self.folder = " + ".join(str(p.folder) for p in self.parts)
+        self.key = "concat-" + hashlib.sha256("+".join(p.key for p in self.parts).encode()).hexdigest()[:20]
+        self._base_key = self.key
+
+    def select(self, rows) -> ConcatFbankStore:
+        rows = np.asarray(rows, dtype=np.int64)
+        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
+            raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(self)})")
+        view = copy.copy(self)
+        view.rows = rows if self.rows is None else self.rows[rows]
+        view.labels = self.labels[rows]
+        view.key = f"{self._base_key}-rows{hashlib.sha256(view.rows.tobytes()).hexdigest()[:12]}"
+        return view
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        r = int(self.rows[i]) if self.rows is not None else int(i)
+        k = int(np.searchsorted(self.bounds, r, side="right")) - 1
+        return self.parts[k][r - int(self.bounds[k])]
+
+    @property
+    def lengths(self) -> np.ndarray:
+        lengths = np.concatenate([p.lengths for p in self.parts])
+        return lengths if self.rows is None else lengths[self.rows]
+
+    def moments(self, chunk_frames: int = 262_144) -> tuple[int, float, float]:
+        if self.rows is None:
+            parts = [p.moments(chunk_frames) for p in self.parts]
+            return sum(m[0] for m in parts), sum(m[1] for m in parts), sum(m[2] for m in parts)
+        total, s, s2 = 0, 0.0, 0.0
+        for i in range(len(self)):
+            block = self[i].astype(np.float64)
+            total, s, s2 = total + block.size, s + float(block.sum()), s2 + float(np.square(block).sum())
+        return total, s, s2
+
+    def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
+        return _mean_std(*self.moments(chunk_frames), where=self.folder)
+
+
+def _mean_std(total: int, s: float, s2: float, where) -> tuple[float, float]:
+    if total == 0:
+        raise ValueError(f"{where}: no fbank frames; expected clips of at least {WINDOW_SAMPLES} samples")
+    mean = s / total
+    return mean, float(np.sqrt(max(s2 / total - mean * mean, 1e-12)))
 
 
 def fbank_cache_key(ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str) -> str:

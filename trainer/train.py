@@ -119,7 +119,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     from .calibration import calibrate
     from .card import write_model_card
     from .curves import write_learning_curves
-    from .data import condition_rows, load_cry_dataset, species_info, subset, validate
+    from .data import condition_rows, extra_train_splits, load_cry_dataset, species_info, subset, validate
     from .embedding_cache import EmbeddingDataset, HeadOnlyModel, cached_embeddings
     from .evaluate import markdown, metadata_columns, report
     from .model import apply_freeze, build_scratch, load_pretrained, model_config_from
@@ -143,6 +143,18 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
         logger.warning("dataset has no %r split: no test report", data_args.test_split)
     splits = [data_args.train_split, data_args.eval_split] + ([data_args.test_split] if has_test else [])
     names = validate(dsd, splits, data_args.audio_column, data_args.label_column)
+    # Other datasets' train splits (e.g. a supplement of hard captures) appended to this one's; each part keeps its
+    # own fbank cache entry, so the main split is not computed again.
+    extra_train = [d.strip() for d in (data_args.extra_train_datasets or "").split(",") if d.strip()]
+    train_parts = [dsd[data_args.train_split]]
+    if extra_train:
+        from datasets import DatasetDict, concatenate_datasets
+
+        train_parts += extra_train_splits(data_args.extra_train_datasets, names, dsd[data_args.train_split].features,
+                                          data_args.train_split, data_args.audio_column, data_args.label_column,
+                                          data_args.dataset_cache_dir)
+        dsd = DatasetDict(dsd)
+        dsd[data_args.train_split] = concatenate_datasets(train_parts)
     resume = resolve_resume(targs, names)
     limits = {data_args.train_split: data_args.max_train_samples}
     data = {s: subset(dsd[s], limits.get(s, data_args.max_eval_samples)) for s in splits}
@@ -159,6 +171,14 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     if data_args.cache_features:
         with targs.main_process_first(desc="fbank cache"):
             for s in splits:
+                if s == data_args.train_split and len(train_parts) > 1:
+                    whole = F.ConcatFbankStore([
+                        F.cached_fbanks(part, mels, data_args.cache_dir, dtype=data_args.feature_dtype,
+                                        desc=f"{s} ({name})", **cols)
+                        for part, name in zip(train_parts, [data_args.dataset, *extra_train], strict=True)
+                    ])
+                    stores[s] = whole if len(whole) == len(full_train) else whole.select(range(len(full_train)))
+                    continue
                 source = full_train if s == data_args.train_split else data[s]
                 stores[s] = F.cached_fbanks(source, mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=s, **cols)
             if train_rows is not None:
@@ -238,6 +258,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
 
     summary = {
         "dataset": data_args.dataset,
+        "extra_train_datasets": extra_train,
         "init": model_args.init,
         "model": model_args.model_name_or_path if model_args.init == "pretrained" else None,
         "preset": model_args.preset,
@@ -278,6 +299,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     # What the card says about the training, kept so `trainer.evaluate --recalibrate-on` can write it again.
     summary["card"] = {
         "dataset": data_args.dataset,
+        "extra_train_datasets": extra_train,
         "base_model": model_args.model_name_or_path if model_args.init == "pretrained" else None,
         "preset": model_args.preset,
         "max_length": max_length,
