@@ -23,7 +23,7 @@ case "$recipe" in
     report=benchmarks/results/cross_rendition_v150 ;;
   *) echo "cross_rendition.sh: unknown recipe '$recipe'; expected v50 or v150" >&2; exit 2 ;;
 esac
-export EPOCHS3="${EPOCHS3:-0}"
+export EPOCHS3="${EPOCHS3:-0}" EPOCHS4="${EPOCHS4:-0}"
 export BUILD_FLAGS="--holdout-rendition legacy ${BUILD_FLAGS:-}"
 bash scripts/train_default_model.sh build train evaluate
 mkdir -p "$report"

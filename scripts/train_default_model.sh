@@ -6,8 +6,8 @@
 #   4. evaluate it on the held-out test split and copy it into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them).
 # Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: build train evaluate install; default: all)
-# Environment: SHARED, DATA, RUN, SEED, VARIANTS, VAL_FRACTION, TEST_FRACTION, EPOCHS1, EPOCHS, EPOCHS3, LR3, NUM_PROC, BF16,
-# TARGET_PRECISION, BUILD_FLAGS (extra builder flags).
+# Environment: SHARED, DATA, LOWSNR, RUN, SEED, VARIANTS, LOWSNR_VARIANTS, VAL_FRACTION, TEST_FRACTION, EPOCHS1, EPOCHS,
+# EPOCHS3, LR3, EPOCHS4, LR4, NUM_PROC, BF16, TARGET_PRECISION, BUILD_FLAGS (extra builder flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared/pokeapi}"
@@ -23,26 +23,46 @@ EPOCHS1="${EPOCHS1:-4}"
 EPOCHS="${EPOCHS:-24}"
 EPOCHS3="${EPOCHS3:-10}"
 LR3="${LR3:-1e-4}"
+# Stage 4 adds a train-only supplement of low-SNR captures (-5..5 dB, the hardest band): a second draw of the train
+# split from seed SEED+1 (its own rooms and procedural backgrounds, never the test split's), LOWSNR_VARIANTS per cry.
+LOWSNR="${LOWSNR:-$DATA-lowsnr}"
+LOWSNR_VARIANTS="${LOWSNR_VARIANTS:-40}"
+EPOCHS4="${EPOCHS4:-5}"
+LR4="${LR4:-5e-5}"
+if [ "$EPOCHS4" -gt 0 ] && [ "$EPOCHS3" -eq 0 ]; then
+  echo "train_default_model.sh: EPOCHS4=$EPOCHS4 needs a stage 3 to start from; expected EPOCHS3 > 0 (or EPOCHS4=0)" >&2; exit 2
+fi
 PY=.venv/bin/python
 stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(build train evaluate install)
 has() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
-if has build && [ ! -f "$DATA/README.md" ]; then
+serve_shared() {  # serve ../shared/pokeapi over loopback; sets $base
   [ -d "$SHARED" ] || { echo "train_default_model.sh: $SHARED not found; expected the PokeAPI mirror described in ../shared/README.md" >&2; exit 2; }
+  [ -z "${server:-}" ] || return 0
   PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   $PY -m http.server -d "$SHARED" "$PORT" --bind 127.0.0.1 >/dev/null 2>&1 &
   server=$!; trap 'kill $server 2>/dev/null || true' EXIT
   sleep 1
   base="http://127.0.0.1:$PORT"
-  # Sprites are links, never downloaded: the dataset keeps the public --sprites-url default, so the app's
-  # pokedex.json points at the real PokeAPI/sprites repository, not at this loopback mirror.
+}
+# Sprites are links, never downloaded: the dataset keeps the public --sprites-url default, so the app's
+# pokedex.json points at the real PokeAPI/sprites repository, not at this loopback mirror.
+if has build && [ ! -f "$DATA/README.md" ]; then
+  serve_shared
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
     --ids 1-151 --renditions latest,legacy --variants-per-cry "$VARIANTS" \
     --validation-fraction "$VAL_FRACTION" --test-fraction "$TEST_FRACTION" \
     --seed "$SEED" --num-proc "${NUM_PROC:-2}" --output "$DATA" ${BUILD_FLAGS:-}
-  kill $server 2>/dev/null || true
 fi
+if has build && [ "$EPOCHS4" -gt 0 ] && [ ! -f "$LOWSNR/README.md" ]; then
+  serve_shared
+  $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
+    --ids 1-151 --renditions latest,legacy --variants-per-cry "$LOWSNR_VARIANTS" \
+    --validation-fraction 0 --test-fraction 0 --capture-fraction 1 --min-snr-db -5 --max-snr-db 5 \
+    --seed "$((SEED + 1))" --num-proc "${NUM_PROC:-2}" --output "$LOWSNR" ${BUILD_FLAGS:-}
+fi
+[ -z "${server:-}" ] || { kill "$server" 2>/dev/null || true; server=; }
 
 if has train; then
   # A transformer from random weights sits at chance for a long time on the hardest clips, so the recipe is a
@@ -70,9 +90,20 @@ if has train; then
   fi
   # Stage 3: a second, gentler cosine cycle over every condition (a warm restart at a third of the peak rate): the
   # second stage's cosine had ended with its learning rate at zero and validation flattening.
+  stage3="$RUN-stage3"; [ "$EPOCHS4" -gt 0 ] || stage3="$RUN"
   if [ "$EPOCHS3" -gt 0 ]; then
-    $PY -m trainer --dataset "$DATA" --init pretrained --model "$stage2" --freeze none --output-dir "$RUN" \
-      --num-train-epochs "$EPOCHS3" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR3"
+    if [ "$EPOCHS4" -gt 0 ] && [ -f "$stage3/train_summary.json" ]; then
+      echo "stage 3 already trained: $stage3 (delete it to redo)"
+    else
+      $PY -m trainer --dataset "$DATA" --init pretrained --model "$stage2" --freeze none --output-dir "$stage3" \
+        --num-train-epochs "$EPOCHS3" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR3"
+    fi
+  fi
+  # Stage 4: one more cosine cycle with the low-SNR supplement appended to the train split (validation and test
+  # stay the main dataset's): below 5 dB was the one band short of its goal after stage 3.
+  if [ "$EPOCHS4" -gt 0 ]; then
+    $PY -m trainer --dataset "$DATA" --extra-train-datasets "$LOWSNR" --init pretrained --model "$stage3" --freeze none \
+      --output-dir "$RUN" --num-train-epochs "$EPOCHS4" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR4"
   fi
 fi
 
@@ -95,13 +126,14 @@ if has install; then
   done
   cp "$RUN-stage1/log_history.json" models/default.tmp/eval/stage1_log_history.json
   cp "$RUN-stage1/eval-test/metrics.md" models/default.tmp/eval/stage1_metrics.md
-  if [ -d "$RUN-stage2" ]; then
-    cp "$RUN-stage2/log_history.json" models/default.tmp/eval/stage2_log_history.json
-    cp "$RUN-stage2/train_summary.json" models/default.tmp/eval/stage2_train_summary.json
+  for n in 2 3; do
+    [ -d "$RUN-stage$n" ] || continue
+    cp "$RUN-stage$n/log_history.json" "models/default.tmp/eval/stage${n}_log_history.json"
+    cp "$RUN-stage$n/train_summary.json" "models/default.tmp/eval/stage${n}_train_summary.json"
     # Its trainer.evaluate report when one was run (it has the capture-only SNR bands), else the training-time one.
-    report="$RUN-stage2/eval/metrics.md"; [ -f "$report" ] || report="$RUN-stage2/eval-test/metrics.md"
-    cp "$report" models/default.tmp/eval/stage2_metrics.md
-  fi
+    report="$RUN-stage$n/eval/metrics.md"; [ -f "$report" ] || report="$RUN-stage$n/eval-test/metrics.md"
+    cp "$report" "models/default.tmp/eval/stage${n}_metrics.md"
+  done
   rm -rf models/default && mv models/default.tmp models/default
   echo "installed $RUN into models/default"
 fi
