@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded default model (models/default) from scratch with the project's own commands:
 #   1. serve ../shared/pokeapi over loopback (it stands in for the PokeAPI raw-file hosts),
-#   2. build the Gen 1 cry dataset (both renditions) with the dataset builder,
-#   3. train a compact AST from random weights with the trainer,
+#   2. build the Gen 1 cry dataset (both renditions) and a train-only low-SNR supplement with the dataset builder,
+#   3. train a compact AST from random weights with the trainer, in four stages (a curriculum, then warm restarts),
 #   4. evaluate it on the held-out test split and copy it into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them).
 # Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: build train evaluate install; default: all)
