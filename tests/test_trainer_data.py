@@ -123,19 +123,19 @@ def test_extra_train_splits_are_checked_against_the_main_dataset(tmp_path):
                             cache_dir=str(tmp_path / "hf"))
     extra = make_cry_dataset(tmp_path / "extra", n_classes=2, sizes={"train": 3, "validation": 5}, seed=1)
     names, feats = validate(main, ["train", "validation"]), main["train"].features
-    parts = extra_train_splits(f"{extra}, {extra}", names, feats, cache_dir=str(tmp_path / "hf"))
+    parts = extra_train_splits([str(extra), str(extra)], names, feats, cache_dir=str(tmp_path / "hf"))
     assert [p.num_rows for p in parts] == [6, 6] and all(p.features == feats for p in parts)
-    again = extra_train_splits(str(extra), names, feats, cache_dir=str(tmp_path / "hf"))
+    again = extra_train_splits([str(extra)], names, feats, cache_dir=str(tmp_path / "hf"))
     assert again[0]._fingerprint == parts[0]._fingerprint  # so its fbank cache entry is found again
 
     other = make_cry_dataset(tmp_path / "three", n_classes=3, sizes={"train": 1})
     with pytest.raises(DatasetError, match=r"--extra-train-datasets .*three: its labels \(3: .*differ from --dataset's \(2: "):
-        extra_train_splits(str(other), names, feats, cache_dir=str(tmp_path / "hf"))
+        extra_train_splits([str(other)], names, feats, cache_dir=str(tmp_path / "hf"))
     no_train = make_cry_dataset(tmp_path / "no-train", n_classes=2, sizes={"test": 1})
     with pytest.raises(DatasetError, match=r"--extra-train-datasets .*no-train: dataset has no split 'train'"):
-        extra_train_splits(str(no_train), names, feats, cache_dir=str(tmp_path / "hf"))
+        extra_train_splits([str(no_train)], names, feats, cache_dir=str(tmp_path / "hf"))
     fewer = make_dataset_dict(n_classes=2, sizes={"train": 1})
     fewer["train"] = fewer["train"].remove_columns("recipe")
     fewer.save_to_disk(str(tmp_path / "fewer"))
     with pytest.raises(DatasetError, match=r"differs from --dataset's in column\(s\) recipe; expected the same features"):
-        extra_train_splits(str(tmp_path / "fewer"), names, feats, cache_dir=str(tmp_path / "hf"))
+        extra_train_splits([str(tmp_path / "fewer")], names, feats, cache_dir=str(tmp_path / "hf"))

@@ -45,16 +45,16 @@ def load_cry_dataset(source: str, config: str | None = None, revision: str | Non
 
 
 def extra_train_splits(
-    sources: str, names: list[str], features, split: str = "train", audio_column: str = "audio",
+    sources: list[str], names: list[str], features, split: str = "train", audio_column: str = "audio",
     label_column: str = "label", cache_dir: str | None = None,
 ) -> list:
-    """The ``split`` of each comma-separated dataset in ``sources``, to be appended to the main dataset's.
+    """The ``split`` of each dataset in ``sources`` (folders or Hub ids), to be appended to the main dataset's.
 
     Each one is checked like the main dataset and must carry the same ``ClassLabel`` and columns (``features``),
     so a row's label means the same species whichever dataset it came from.
     """
     out = []
-    for source in (s.strip() for s in sources.split(",") if s.strip()):
+    for source in sources:
         extra = load_cry_dataset(source, cache_dir=cache_dir)
         try:
             extra_names = validate(extra, [split], audio_column, label_column)

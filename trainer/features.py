@@ -80,30 +80,15 @@ def pad_and_normalize(fbanks: list[np.ndarray], max_length: int, mean: float, st
     return (out - np.float32(mean)) / np.float32(2.0 * std)
 
 
-class FbankStore:
-    """One split's cached fbanks, memory-mapped: ``store[i]`` is clip ``i``'s ``(frames, mels)`` float32 array.
+class _RowSelection:
+    """What a store and its row-selection views share: ``select``, ``labels``, ``lengths`` and the fbank statistics.
 
-    :meth:`select` gives a view over some of the rows (e.g. the conditions of a curriculum stage) that shares
-    the split's cache entry instead of computing those clips again.
+    A subclass sets ``labels``, ``rows`` (None: every clip), ``folder`` and ``_entry_key``, and gives
+    ``_all_lengths`` and ``_blocks``.
     """
 
-    def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
-        self.meta = json.loads((self.folder / "meta.json").read_text())
-        self.key = self.meta["key"]
-        self.offsets = np.load(self.folder / "offsets.npy")
-        self.labels = np.load(self.folder / "labels.npy")
-        self.rows: np.ndarray | None = None  # indices into the entry; None: every clip
-        total, mels = int(self.offsets[-1]), int(self.meta["num_mel_bins"])
-        dtype = np.dtype(self.meta["dtype"])
-        self.data = (
-            np.memmap(self.folder / "fbank.bin", dtype=dtype, mode="r", shape=(total, mels))
-            if total
-            else np.zeros((0, mels), dtype=dtype)
-        )
-
-    def select(self, rows) -> FbankStore:
-        """A view over ``rows`` of this store (like ``Dataset.select``), sharing its memory map and offsets."""
+    def select(self, rows):
+        """A view over ``rows`` of this store (like ``Dataset.select``), sharing its memory maps and offsets."""
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
             raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(self)})")
@@ -111,7 +96,7 @@ class FbankStore:
         view.rows = rows if self.rows is None else self.rows[rows]
         view.labels = self.labels[rows]
         # The selection is part of the key, so caches derived from a view (embeddings) never mix subsets.
-        view.key = f"{self.meta['key']}-rows{hashlib.sha256(view.rows.tobytes()).hexdigest()[:12]}"
+        view.key = f"{self._entry_key}-rows{hashlib.sha256(view.rows.tobytes()).hexdigest()[:12]}"
         return view
 
     def __len__(self) -> int:
@@ -120,22 +105,10 @@ class FbankStore:
     def _row(self, i: int) -> int:
         return int(self.rows[i]) if self.rows is not None else int(i)
 
-    def __getitem__(self, i: int) -> np.ndarray:
-        r = self._row(i)
-        return np.asarray(self.data[self.offsets[r] : self.offsets[r + 1]], dtype=np.float32)
-
     @property
     def lengths(self) -> np.ndarray:
-        lengths = np.diff(self.offsets)
+        lengths = self._all_lengths()
         return lengths if self.rows is None else lengths[self.rows]
-
-    def _blocks(self, chunk_frames: int):
-        if self.rows is None:
-            for start in range(0, len(self.data), chunk_frames):
-                yield self.data[start : start + chunk_frames]
-        else:
-            for r in self.rows:
-                yield self.data[self.offsets[r] : self.offsets[r + 1]]
 
     def moments(self, chunk_frames: int = 262_144) -> tuple[int, float, float]:
         """Count, sum and sum of squares over every real (unpadded) frame and mel bin of the (selected) clips."""
@@ -149,14 +122,55 @@ class FbankStore:
 
     def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
         """Mean and standard deviation over every real (unpadded) frame and mel bin of the (selected) clips."""
-        return _mean_std(*self.moments(chunk_frames), where=self.folder)
+        total, s, s2 = self.moments(chunk_frames)
+        if total == 0:
+            raise ValueError(f"{self.folder}: no fbank frames; expected clips of at least {WINDOW_SAMPLES} samples")
+        mean = s / total
+        return mean, float(np.sqrt(max(s2 / total - mean * mean, 1e-12)))
 
 
-class ConcatFbankStore:
+class FbankStore(_RowSelection):
+    """One split's cached fbanks, memory-mapped: ``store[i]`` is clip ``i``'s ``(frames, mels)`` float32 array.
+
+    :meth:`select` gives a view over some of the rows (e.g. the conditions of a curriculum stage) that shares
+    the split's cache entry instead of computing those clips again.
+    """
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.meta = json.loads((self.folder / "meta.json").read_text())
+        self.key = self._entry_key = self.meta["key"]
+        self.offsets = np.load(self.folder / "offsets.npy")
+        self.labels = np.load(self.folder / "labels.npy")
+        self.rows: np.ndarray | None = None  # indices into the entry; None: every clip
+        total, mels = int(self.offsets[-1]), int(self.meta["num_mel_bins"])
+        dtype = np.dtype(self.meta["dtype"])
+        self.data = (
+            np.memmap(self.folder / "fbank.bin", dtype=dtype, mode="r", shape=(total, mels))
+            if total
+            else np.zeros((0, mels), dtype=dtype)
+        )
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        r = self._row(i)
+        return np.asarray(self.data[self.offsets[r] : self.offsets[r + 1]], dtype=np.float32)
+
+    def _all_lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def _blocks(self, chunk_frames: int):
+        if self.rows is None:
+            for start in range(0, len(self.data), chunk_frames):
+                yield self.data[start : start + chunk_frames]
+        else:
+            for r in self.rows:
+                yield self.data[self.offsets[r] : self.offsets[r + 1]]
+
+
+class ConcatFbankStore(_RowSelection):
     """Several stores read as one, in order (a split with other datasets' train splits appended to it).
 
-    Each part keeps its own cache entry, so appending a supplement computes only the supplement's fbanks; like
-    :class:`FbankStore` it has :meth:`select` views, ``labels``, ``lengths`` and :meth:`stats`.
+    Each part keeps its own cache entry, so appending a supplement computes only the supplement's fbanks.
     """
 
     def __init__(self, parts: list):
@@ -167,51 +181,23 @@ class ConcatFbankStore:
         self.labels = np.concatenate([p.labels for p in self.parts])
         self.rows: np.ndarray | None = None
         self.folder = " + ".join(str(p.folder) for p in self.parts)
-        self.key = "concat-" + hashlib.sha256("+".join(p.key for p in self.parts).encode()).hexdigest()[:20]
-        self._base_key = self.key
-
-    def select(self, rows) -> ConcatFbankStore:
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
-            raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(self)})")
-        view = copy.copy(self)
-        view.rows = rows if self.rows is None else self.rows[rows]
-        view.labels = self.labels[rows]
-        view.key = f"{self._base_key}-rows{hashlib.sha256(view.rows.tobytes()).hexdigest()[:12]}"
-        return view
-
-    def __len__(self) -> int:
-        return len(self.labels)
+        self.key = self._entry_key = "concat-" + hashlib.sha256("+".join(p.key for p in self.parts).encode()).hexdigest()[:20]
 
     def __getitem__(self, i: int) -> np.ndarray:
-        r = int(self.rows[i]) if self.rows is not None else int(i)
+        r = self._row(i)
         k = int(np.searchsorted(self.bounds, r, side="right")) - 1
         return self.parts[k][r - int(self.bounds[k])]
 
-    @property
-    def lengths(self) -> np.ndarray:
-        lengths = np.concatenate([p.lengths for p in self.parts])
-        return lengths if self.rows is None else lengths[self.rows]
+    def _all_lengths(self) -> np.ndarray:
+        return np.concatenate([p.lengths for p in self.parts])
 
-    def moments(self, chunk_frames: int = 262_144) -> tuple[int, float, float]:
+    def _blocks(self, chunk_frames: int):
         if self.rows is None:
-            parts = [p.moments(chunk_frames) for p in self.parts]
-            return sum(m[0] for m in parts), sum(m[1] for m in parts), sum(m[2] for m in parts)
-        total, s, s2 = 0, 0.0, 0.0
-        for i in range(len(self)):
-            block = self[i].astype(np.float64)
-            total, s, s2 = total + block.size, s + float(block.sum()), s2 + float(np.square(block).sum())
-        return total, s, s2
-
-    def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
-        return _mean_std(*self.moments(chunk_frames), where=self.folder)
-
-
-def _mean_std(total: int, s: float, s2: float, where) -> tuple[float, float]:
-    if total == 0:
-        raise ValueError(f"{where}: no fbank frames; expected clips of at least {WINDOW_SAMPLES} samples")
-    mean = s / total
-    return mean, float(np.sqrt(max(s2 / total - mean * mean, 1e-12)))
+            for p in self.parts:
+                yield from p._blocks(chunk_frames)
+        else:
+            for i in range(len(self)):
+                yield self[i]
 
 
 def fbank_cache_key(ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str) -> str:

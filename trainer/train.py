@@ -150,7 +150,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     if extra_train:
         from datasets import DatasetDict, concatenate_datasets
 
-        train_parts += extra_train_splits(data_args.extra_train_datasets, names, dsd[data_args.train_split].features,
+        train_parts += extra_train_splits(extra_train, names, dsd[data_args.train_split].features,
                                           data_args.train_split, data_args.audio_column, data_args.label_column,
                                           data_args.dataset_cache_dir)
         dsd = DatasetDict(dsd)
