@@ -14,7 +14,7 @@ import threading
 
 import gradio as gr
 
-from dataset_builder.audio import MAX_RECORDING_SECONDS
+from frontend.audio import MAX_RECORDING_SECONDS
 from recognizer.loading import ModelNotFoundError
 from recognizer.predict import NOT_SURE_MESSAGE, SILENCE, Prediction, Recognizer
 from recognizer.recording import MAX_UPLOAD_BYTES, RecordingError

@@ -56,7 +56,7 @@ FLOOR_APP = textwrap.dedent(
 
 def recording(path: Path) -> str:
     """A 3 s phone-like recording: a cry (the real Pikachu cry when ../shared is there) over a quiet room."""
-    from dataset_builder.audio import SAMPLE_RATE, decode_audio, resample
+    from frontend.audio import SAMPLE_RATE, decode_audio, resample
     from tests.synthetic import fake_cry, write_audio
 
     rng = np.random.default_rng(0)
@@ -118,10 +118,10 @@ def offline_timings(model_dir: Path, audio: str, threads: int, repeats: int) -> 
     """Server-side pipeline and raw model forward, in this process, with ``threads`` torch threads."""
     import torch
 
+    from frontend.windows import find_windows
     from recognizer.loading import load_model
     from recognizer.predict import Recognizer
     from recognizer.recording import read_recording
-    from recognizer.segment import find_windows
 
     recognizer = Recognizer(load_model(str(model_dir)), threads=threads)
     model, extractor = recognizer.bundle.model, recognizer.bundle.feature_extractor

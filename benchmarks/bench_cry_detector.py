@@ -31,13 +31,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dataset_builder.audio import SAMPLE_RATE, decode_audio  # noqa: E402
+from frontend.audio import SAMPLE_RATE, decode_audio  # noqa: E402
+from frontend.fbank import window_samples  # noqa: E402
+from frontend.windows import find_windows  # noqa: E402
 from recognizer.detect import CRY, check_sound  # noqa: E402
-from recognizer.segment import find_windows, window_length  # noqa: E402
 from tests.synthetic import fake_cry  # noqa: E402
 
 CRIES = ROOT.parent / "shared" / "pokeapi" / "cries" / "cries" / "pokemon"
-WINDOW = window_length(400)
+WINDOW = window_samples(400)
 TUNING_TEXTS = [
     "The weather today is cloudy with a chance of rain in the afternoon.",
     "Please hold the phone closer to the speaker and try again.",

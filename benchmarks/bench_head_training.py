@@ -111,7 +111,8 @@ def main(argv=None) -> dict:
     from transformers import ASTConfig, ASTForAudioClassification
 
     from benchmarks.bench_inference import clips as make_clips
-    from trainer.features import fit_max_length, make_extractor, num_frames
+    from frontend.fbank import make_extractor, num_frames
+    from trainer.features import fit_max_length
     from trainer.model import POSITION_KEY, adapt_position_embeddings, patch_grid
 
     torch.set_num_threads(args.threads)

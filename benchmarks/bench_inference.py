@@ -121,7 +121,8 @@ def main(argv=None) -> dict:
 
     import torch
 
-    from trainer.features import fit_max_length, make_extractor, num_frames
+    from frontend.fbank import make_extractor, num_frames
+    from trainer.features import fit_max_length
 
     torch.set_num_threads(args.threads)
     if args.model:

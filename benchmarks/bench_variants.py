@@ -38,7 +38,7 @@ class BenchArguments:
 
 
 def load_cries(shared: Path, n: int):
-    from dataset_builder.audio import decode_audio
+    from frontend.audio import decode_audio
 
     folder = shared / "cries" / "cries" / "pokemon" / "latest"
     if folder.is_dir():

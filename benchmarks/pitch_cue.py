@@ -62,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from transformers import HfArgumentParser
 
-    from dataset_builder.audio import decode_audio
     from dataset_builder.transforms import stretch_and_shift
+    from frontend.audio import decode_audio
 
     (args,) = HfArgumentParser(PitchCueArguments).parse_args_into_dataclasses(args=argv, look_for_args_file=False)
     cries = Path(args.shared) / "cries" / "cries" / "pokemon"

@@ -17,15 +17,16 @@ them and a rerun decodes nothing.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .audio import AUDIO_EXTENSIONS, SAMPLE_RATE, SILENCE_DBFS, AudioDecodeError, decode_audio, rms_dbfs
+from common.files import atomic_write_with, default_cache_dir
+from frontend.audio import AUDIO_EXTENSIONS, SAMPLE_RATE, SILENCE_DBFS, AudioDecodeError, decode_audio
+from frontend.levels import rms_dbfs
+
 from .procedural import PROCEDURAL_KINDS, generate
 from .schema import SPLITS
 
@@ -53,7 +54,7 @@ class BackgroundConfig:
     youtube_playlist: str | None = None
     procedural: bool = True
     cache_dir: str | None = None
-    """Decoded music and downloaded playlists live here; default ``$XDG_CACHE_HOME/who_tf_screamin/backgrounds``."""
+    """Decoded music and downloaded playlists live here; default ``backgrounds/`` in the project's cache folder (``common.files.default_cache_dir``)."""
     procedural_per_split: dict[str, int] = field(default_factory=lambda: {"train": 12, "validation": 4, "test": 4})
     """Procedural recordings of each kind generated for each split."""
     procedural_seconds: float = 10.0
@@ -90,10 +91,6 @@ class BackgroundRecording:
     split: str
     source: str
     """Path of the cached ``.npy`` (files) or the decimal seed (procedural)."""
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "who_tf_screamin" / "backgrounds"
 
 
 class BackgroundPool:
@@ -155,7 +152,7 @@ class BackgroundBank:
         recordings: list[BackgroundRecording] = []
         if config.procedural:
             recordings += _procedural_recordings(config, seed)
-        cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+        cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir("backgrounds")
         if config.music_dir:
             files = _music_files(Path(config.music_dir))
             recordings += _split_files("music", files, cache, config, seed, origin=f"--music-dir {config.music_dir}")
@@ -244,11 +241,7 @@ def _decode_cached(path: Path, cache: Path, max_seconds: float) -> tuple[str, Pa
     if len(audio) < MIN_BACKGROUND_SECONDS * SAMPLE_RATE or rms_dbfs(audio) < SILENCE_DBFS:
         raise AudioDecodeError(f"{path}: silent or shorter than {MIN_BACKGROUND_SECONDS} s; expected a piece of music")
     audio = np.ascontiguousarray(audio[: int(max_seconds * SAMPLE_RATE)], dtype=np.float32)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".npy.tmp")
-    with os.fdopen(fd, "wb") as fh:
-        np.save(fh, audio)
-    os.replace(tmp, target)
+    atomic_write_with(target, lambda fh: np.save(fh, audio))
     return digest, target
 
 

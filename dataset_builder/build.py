@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, SILENCE_DBFS, encode_wav
+from frontend.audio import SAMPLE_RATE, SILENCE_DBFS, encode_wav
+from frontend.levels import frame_samples, loudest_frame_dbfs
+
 from .card import CardInfo, render_card
 from .config import BuildConfig, SourceConfig
 from .http import DownloadError, HttpClient, HttpConfig
@@ -33,7 +35,7 @@ from .selection import (
 )
 from .sources import Source, make_source
 from .splits import SplitPolicy, VariantJob
-from .validate import CryError, load_cry, loudest_frame_dbfs
+from .validate import FRAME_SECONDS, CryError, load_cry
 from .writer import SplitWriter, atomic_folder, check_output
 
 logger = logging.getLogger(__name__)
@@ -254,7 +256,7 @@ def _make_task_rows(task: OriginalTask) -> list[tuple[VariantJob, dict]]:
         where = f"{task.columns['source_url']} ({job.split}, {job.condition} #{job.index})"
         if audio.ndim != 1 or audio.size == 0 or not np.all(np.isfinite(audio)):
             raise BuildError(f"{where}: variant audio is empty, not mono or holds NaN/Inf (recipe {variant.recipe})")
-        if loudest_frame_dbfs(audio) < SILENCE_DBFS:
+        if loudest_frame_dbfs(audio, frame_samples(FRAME_SECONDS)) < SILENCE_DBFS:
             raise BuildError(f"{where}: variant is silent (recipe {variant.recipe})")
         recipe = {"stream": list(job.entropy(_SEED)), **variant.recipe}
         row = dict(task.columns)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,11 @@ from typing import Any
 import numpy as np
 from scipy import signal as sps
 
-from .audio import CLIP_SECONDS, SAMPLE_RATE
-from .transforms import Transform, active_power, butterworth_sos, check_range, draw, peaking_sos, sosfilt32
+from common.files import atomic_write_with
+from frontend.audio import CLIP_SECONDS, SAMPLE_RATE
+from frontend.levels import frame_power
+
+from .transforms import Transform, butterworth_sos, check_range, draw, peaking_sos, signal_level, sosfilt32
 
 # ---------------------------------------------------------------------------------------------- placement
 
@@ -265,11 +267,7 @@ def _save_banks(path: Path, banks: dict[str, RirBank]) -> None:
         for i, rir in enumerate(bank.rirs):
             arrays[f"{split}/{i}"] = rir
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    with os.fdopen(fd, "wb") as fh:
-        np.savez(fh, **arrays)
-    os.replace(tmp, path)
+    atomic_write_with(path, lambda fh: np.savez(fh, **arrays))
 
 
 def _load_banks(path: Path) -> dict[str, RirBank]:
@@ -352,7 +350,7 @@ class Microphone(Transform):
         self._require_parameters()
         p = self.parameters
         x = np.asarray(samples, dtype=np.float64)
-        level = active_power(x, sample_rate)
+        level = signal_level(x, sample_rate)
         noise = np.random.default_rng(p["noise_seed"]).standard_normal(len(x))
         x = x + noise * np.sqrt(level / 10 ** (p["noise_snr_db"] / 10))
         sections = [butterworth_sos("highpass", p["low_cut_hz"], 2, sample_rate)]
@@ -450,8 +448,8 @@ class AutomaticGainControl(Transform):
         if not p["enabled"]:
             return x.astype(np.float32)
         frame = int(self.FRAME_SECONDS * sample_rate)
-        n = max(1, -(-len(x) // frame))
-        level = np.mean(np.pad(x, (0, n * frame - len(x))).reshape(n, frame) ** 2, axis=1)
+        level = frame_power(x, frame)
+        n = len(level)
         level_db = 10 * np.log10(level + 1e-10)
         wanted = np.clip(p["target_dbfs"] - level_db, -30.0, p["max_gain_db"])
         attack = np.exp(-self.FRAME_SECONDS * 1000 / p["attack_ms"])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
+
+from common.files import default_cache_dir
 
 POKEAPI_URL = "https://raw.githubusercontent.com/PokeAPI/pokeapi/master"
 """Stands in for the PokeAPI repository: CSVs under ``data/v2/csv/``."""
@@ -13,14 +14,6 @@ SPRITES_URL = "https://raw.githubusercontent.com/PokeAPI/sprites/master"
 """Stands in for the PokeAPI/sprites repository: ``sprites/pokemon/...``."""
 POKEBIP_URL = "https://www.pokebip.com"
 """Pokébip: Pokédex pages under ``pokedex/<version>``, cries under ``audio/cris-sl/<number>.mp3``."""
-
-
-def default_cache_dir() -> str:
-    """``$WHO_TF_SCREAMIN_CACHE``, else ``$XDG_CACHE_HOME/who_tf_screamin``, else ``~/.cache/who_tf_screamin``."""
-    if os.environ.get("WHO_TF_SCREAMIN_CACHE"):
-        return os.environ["WHO_TF_SCREAMIN_CACHE"]
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "who_tf_screamin")
 
 
 def _help(text: str) -> dict:
@@ -76,7 +69,7 @@ class BuildConfig:
         default=True, metadata=_help("Also use built-in procedural backgrounds (no download needed).")
     )
     allow_missing: bool = field(default=False, metadata=_help("Skip cries that fail to download or validate instead of failing."))
-    cache_dir: str = field(default_factory=default_cache_dir, metadata=_help("Download cache; a rerun fetches nothing twice."))
+    cache_dir: str = field(default_factory=lambda: str(default_cache_dir()), metadata=_help("Download cache; a rerun fetches nothing twice."))
     push_to_hub: str | None = field(default=None, metadata=_help("Upload the built dataset to this Hub repo id (endpoint: $HF_ENDPOINT)."))
     private: bool = field(default=False, metadata=_help("Create the Hub repository as private."))
     max_concurrency: int = field(default=8, metadata=_help("Parallel HTTP requests at most."))

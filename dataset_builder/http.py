@@ -7,15 +7,15 @@ downloads nothing it already has. Cache writes are atomic: a killed build never 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from common.files import atomic_write
 
 USER_AGENT = "who_tf_screamin-dataset-builder/0.1 (+https://github.com/who-tf-screamin; Pokémon cry dataset builder)"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
@@ -95,7 +95,7 @@ class HttpClient:
             return cached.read_bytes()
         body = self._fetch(url)
         if cached is not None:
-            _atomic_write(cached, body)
+            atomic_write(cached, body)
         return body
 
     def get_many(self, urls: Iterable[str], progress: str | None = None) -> dict[str, bytes | DownloadError]:
@@ -144,16 +144,3 @@ class HttpClient:
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0][:300] if text else type(err).__name__
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename: readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from common import hub
+
 
 def push_folder(folder: str | os.PathLike, repo_id: str, private: bool = False, token: str | None = None) -> str:
     """Create the dataset repo if needed and upload ``folder``; returns the commit URL.
@@ -12,18 +14,15 @@ def push_folder(folder: str | os.PathLike, repo_id: str, private: bool = False, 
     The endpoint is ``$HF_ENDPOINT`` (default huggingface.co), the token ``$HF_TOKEN`` or the cached login.
     Shards of an earlier push that this build no longer has are deleted in the same commit.
     """
-    from huggingface_hub import HfApi
-
     folder = Path(folder)
     if not (folder / "README.md").is_file() or not (folder / "data").is_dir():
         raise ValueError(f"{folder}: not a built dataset (expected README.md and data/); build it before pushing")
-    api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None, token=token)
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    commit = api.upload_folder(
-        repo_id=repo_id,
+    return hub.push_folder(
+        folder,
+        repo_id,
         repo_type="dataset",
-        folder_path=str(folder),
         commit_message="Build the Pokémon cry dataset (who_tf_screamin dataset builder)",
+        private=private,
+        token=token,
         delete_patterns=["data/*"],
     )
-    return str(getattr(commit, "commit_url", commit))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal as sps
 
-from .audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
+
 from .transforms import butterworth_sos
 
 PROCEDURAL_KINDS = ("chiptune", "noise", "babble")

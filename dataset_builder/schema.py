@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
 
 NAME_LANGUAGES = ("en", "fr", "ja", "de", "es", "it", "ko", "zh-Hans", "zh-Hant")
 """Languages with their own ``name_<lang>`` column (PokeAPI language identifiers; ``ja`` is the kana name)."""

@@ -19,16 +19,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from scipy import signal as sps
 
-from .audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE, resample
+from frontend.levels import active_power, frame_samples
 
 if TYPE_CHECKING:
     from .backgrounds import BackgroundPool
 
-ACTIVE_FRAME_SECONDS = 0.02
-"""s. Frame length of the active-level measurement used to define SNR."""
-
 ACTIVE_THRESHOLD_DB = 40.0
-"""dB. Frames quieter than the loudest frame by more than this are not part of a signal's active level."""
+"""dB. Frames (the front end's 20 ms meter) quieter than the loudest by more than this are not part of a
+signal's active level, the level an SNR is defined on (in the spirit of ITU-T P.56's active speech level)."""
+
+
+def signal_level(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
+    """Active power of a signal for SNR purposes (0 for digital silence): see :data:`ACTIVE_THRESHOLD_DB`."""
+    return active_power(samples, ACTIVE_THRESHOLD_DB, frame_samples(sample_rate=sample_rate))
 
 
 class Transform:
@@ -80,24 +84,6 @@ def draw(rng: np.random.Generator, low: float, high: float, ndigits: int = 3) ->
     return round(float(rng.uniform(low, high)), ndigits)
 
 
-def active_power(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:
-    """Mean power over the frames within :data:`ACTIVE_THRESHOLD_DB` of the loudest 20 ms frame.
-
-    A cry's level that ignores the silence around it (the padding of a placed cry, a quiet tail),
-    in the spirit of ITU-T P.56's active speech level. 0 for digital silence.
-    """
-    x = np.asarray(samples, dtype=np.float64)
-    frame = max(1, int(round(ACTIVE_FRAME_SECONDS * sample_rate)))
-    n = len(x) // frame
-    if n == 0:
-        return float(np.mean(x**2)) if x.size else 0.0
-    power = np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1)
-    loudest = float(power.max())
-    if loudest <= 0:
-        return 0.0
-    return float(power[power >= loudest * 10 ** (-ACTIVE_THRESHOLD_DB / 10)].mean())
-
-
 def mix_at_snr(
     samples: np.ndarray, noise: np.ndarray, snr_db: float, sample_rate: int = SAMPLE_RATE
 ) -> tuple[np.ndarray, float]:
@@ -107,7 +93,7 @@ def mix_at_snr(
     """
     if len(noise) != len(samples):
         raise ValueError(f"mix_at_snr: noise has {len(noise)} samples, signal {len(samples)}; expected equal")
-    signal_power = active_power(samples, sample_rate)
+    signal_power = signal_level(samples, sample_rate)
     noise_power = float(np.mean(np.asarray(noise, dtype=np.float64) ** 2))
     if signal_power <= 0 or noise_power <= 0:
         raise ValueError("mix_at_snr: signal or noise is digital silence; an SNR is undefined")
@@ -143,13 +129,12 @@ def stretch_and_shift(samples: np.ndarray, sample_rate: int, rate: float = 1.0, 
     Stretch (pitch-preserving, seeded so byte-reproducible). Output length is ``round(len / rate)``.
     """
     import python_stretch
-    import soxr
 
     x = np.ascontiguousarray(samples, dtype=np.float32)
     target = int(round(len(x) / rate))
     ratio = 2 ** (semitones / 12)
     if semitones:
-        x = soxr.resample(x, sample_rate, sample_rate / ratio, quality="HQ").astype(np.float32)
+        x = resample(x, sample_rate, sample_rate / ratio)
     stretcher = python_stretch.Signalsmith.Stretch(0)
     stretcher.preset(1, float(sample_rate))
     stretcher.timeFactor = float(rate / ratio)
@@ -276,7 +261,7 @@ class OneOf(Transform):
 class AddBackground(Transform):
     """Mix a background recording from one split's pool at an SNR drawn in dB.
 
-    SNR is the active power of the input (see :func:`active_power`) over the mean power of the
+    SNR is the active power of the input (see :func:`signal_level`) over the mean power of the
     background segment. ``pool`` holds only recordings of one split, so train and test never share one.
     """
 

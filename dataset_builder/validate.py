@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .audio import (
+from frontend.audio import (
     MAX_CRY_SECONDS,
     MIN_CRY_SECONDS,
     SAMPLE_RATE,
     SILENCE_DBFS,
     AudioDecodeError,
     decode_audio,
-    rms_dbfs,
 )
+from frontend.levels import frame_samples, loudest_frame_dbfs
 
 FRAME_SECONDS = 0.05
 """s. Loudness is judged on the loudest frame of this length, so a quiet tail does not make a cry 'silent'."""
@@ -35,16 +35,7 @@ def load_cry(data: bytes, name: str) -> np.ndarray:
         raise CryError(
             f"{name}: lasts {seconds:.2f} s; expected a cry of {MIN_CRY_SECONDS:g}-{MAX_CRY_SECONDS:g} s"
         )
-    level = loudest_frame_dbfs(samples)
+    level = loudest_frame_dbfs(samples, frame_samples(FRAME_SECONDS))
     if level < SILENCE_DBFS:
         raise CryError(f"{name}: silent (loudest {FRAME_SECONDS * 1000:.0f} ms at {level:.1f} dBFS); expected a cry louder than {SILENCE_DBFS:g} dBFS")
     return samples
-
-
-def loudest_frame_dbfs(samples: np.ndarray, frame: int = int(FRAME_SECONDS * SAMPLE_RATE)) -> float:
-    """RMS level of the loudest non-overlapping frame, in dBFS."""
-    n = samples.size // frame
-    if n == 0:
-        return rms_dbfs(samples)
-    frames = samples[: n * frame].astype(np.float64).reshape(n, frame)
-    return rms_dbfs(frames[np.argmax((frames**2).mean(axis=1))])

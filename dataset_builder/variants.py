@@ -15,8 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from .audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS, rms_dbfs
-from .backgrounds import BackgroundBank, default_cache_dir
+from common.files import default_cache_dir
+from frontend.audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS
+from frontend.levels import peak_normalise, remove_dc, rms_dbfs, sounding_span
+
+from .backgrounds import BackgroundBank
 from .capture import (
     CODEC_FORMATS,
     AutomaticGainControl,
@@ -65,7 +68,7 @@ class AugmentConfig:
     snr_db: Range = (-5.0, 30.0)
     """Background SNR (active level of the cry over the background's power); wide for an honest robustness curve."""
     trim_top_db: float = 50.0
-    """The cry is trimmed where it is this many dB below its peak, then peak-normalised."""
+    """dB. The cry is trimmed where the front end's meter is this far below its loudest frame, then peak-normalised."""
     peak_dbfs: float = -1.0
     # capture chain
     clip_seconds: float = CLIP_SECONDS
@@ -175,14 +178,6 @@ def _check_range_field(name: str, value: Any, lower: float, upper: float) -> Non
         raise ValueError(f"AugmentConfig.{name}={value!r}: expected values within [{lower}, {upper}]")
 
 
-def trim_bounds(samples: np.ndarray, top_db: float, frame: int = 256) -> tuple[int, int]:
-    """First and last sample of the frames whose RMS is within ``top_db`` of the loudest frame."""
-    n = max(1, -(-len(samples) // frame))
-    power = np.mean(np.pad(np.asarray(samples, np.float64), (0, n * frame - len(samples))).reshape(n, frame) ** 2, axis=1)
-    loud = np.flatnonzero(power >= power.max() * 10 ** (-top_db / 10))
-    return int(loud[0] * frame), int(min(len(samples), (loud[-1] + 1) * frame))
-
-
 @dataclass
 class Variant:
     """One generated clip and how it was made."""
@@ -239,7 +234,7 @@ class VariantMaker:
         self.config = config
         self.backgrounds = backgrounds
         self.seed = int(seed)
-        cache = backgrounds.config.cache_dir or default_cache_dir()
+        cache = backgrounds.config.cache_dir or default_cache_dir("backgrounds")
         self.rir_banks = simulate_rir_banks(
             dict(config.rooms_per_split), config.positions_per_room, *config.rt60_s, seed=self.seed, cache_dir=cache
         )
@@ -262,22 +257,21 @@ class VariantMaker:
             raise ValueError(f"VariantMaker: expected a non-empty mono (1-D) cry, got shape {x.shape}")
         if not np.all(np.isfinite(x)):
             raise ValueError("VariantMaker: the cry contains NaN or Inf samples; expected finite audio")
-        x = x - np.float32(np.mean(x))  # a DC offset would survive every filter below and waste headroom
+        x = remove_dc(x)  # a DC offset would survive every filter below and waste headroom
         peak = float(np.max(np.abs(x)))
         if peak < 10 ** (SILENCE_DBFS / 20):
             level = 20 * np.log10(peak) if peak > 0 else float("-inf")
             raise ValueError(f"VariantMaker: the cry is silent (peak {level:.1f} dBFS < {SILENCE_DBFS} dBFS); expected an audible cry")
-        start, end = trim_bounds(x, self.config.trim_top_db)
+        start, end = sounding_span(x, below_peak_db=self.config.trim_top_db, pad_seconds=0.0)
         x = x[start:end]
-        peak = float(np.max(np.abs(x)))
-        gain = 10 ** (self.config.peak_dbfs / 20) / peak
+        gain = 10 ** (self.config.peak_dbfs / 20) / float(np.max(np.abs(x)))
         step = {
             "name": "prepare",
             "trim_start_s": round(start / SAMPLE_RATE, 4),
             "duration_s": round(len(x) / SAMPLE_RATE, 4),
             "gain_db": round(float(20 * np.log10(gain)), 2),
         }
-        return (x * gain).astype(np.float32), step
+        return peak_normalise(x, self.config.peak_dbfs), step
 
     def make(self, cry: np.ndarray, split: str, condition: str, rng: np.random.Generator) -> Variant:
         """One variant of ``cry`` (mono float32 at SAMPLE_RATE) for ``split`` under ``condition``."""

@@ -19,14 +19,15 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from dataset_builder.audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
+from frontend.fbank import FBANK_HOP_SAMPLES, FBANK_WINDOW_SAMPLES
 
 CRY = "cry"
 NOISE = "noise"
 SPEECH = "speech"
 
-_HOP = 160  # 10 ms
-_WIN = 400  # 25 ms
+_HOP = FBANK_HOP_SAMPLES  # the model's frames: 10 ms
+_WIN = FBANK_WINDOW_SAMPLES  # 25 ms
 _N_FFT = 512
 _PITCH_WIN = 640  # 40 ms: two periods of the lowest pitch searched
 _PITCH_HOP = 320  # 20 ms

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.hub import looks_local
 from recognizer.model_files import Calibration, SpeciesInfo, load_calibration, load_pokedex
 
 MODEL_ID_ENV = "MODEL_ID"
@@ -43,11 +44,6 @@ def model_source(source: str | os.PathLike | None = None) -> str:
     if source:
         return str(source)
     return os.environ.get(MODEL_ID_ENV) or str(DEFAULT_MODEL_DIR)
-
-
-def looks_local(source: str) -> bool:
-    """A path rather than a Hub id (``user/name`` has one slash and no leading dot, slash or tilde)."""
-    return source.startswith((".", "/", "~")) or source.count("/") != 1 or "\\" in source
 
 
 def resolve_model_dir(source: str) -> Path:

@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from common.files import atomic_write_json
+
 POKEDEX_FILE = "pokedex.json"
 CALIBRATION_FILE = "calibration.json"
 
@@ -37,7 +39,7 @@ class Calibration:
 
 def save_pokedex(model_dir: str | os.PathLike, species: dict[str, SpeciesInfo], languages: list[str]) -> None:
     payload = {"languages": list(languages), "species": {k: asdict(v) for k, v in species.items()}}
-    _atomic_write_json(Path(model_dir) / POKEDEX_FILE, payload)
+    atomic_write_json(Path(model_dir) / POKEDEX_FILE, payload)
 
 
 def load_pokedex(model_dir: str | os.PathLike) -> tuple[dict[str, SpeciesInfo], list[str]]:
@@ -50,7 +52,7 @@ def load_pokedex(model_dir: str | os.PathLike) -> tuple[dict[str, SpeciesInfo], 
 
 
 def save_calibration(model_dir: str | os.PathLike, calibration: Calibration) -> None:
-    _atomic_write_json(Path(model_dir) / CALIBRATION_FILE, asdict(calibration))
+    atomic_write_json(Path(model_dir) / CALIBRATION_FILE, asdict(calibration))
 
 
 def load_calibration(model_dir: str | os.PathLike) -> Calibration:
@@ -58,10 +60,3 @@ def load_calibration(model_dir: str | os.PathLike) -> Calibration:
     if not path.exists():
         return Calibration()
     return Calibration(**json.loads(path.read_text(encoding="utf-8")))
-
-
-def _atomic_write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)

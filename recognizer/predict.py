@@ -3,7 +3,7 @@
 How a recording becomes an answer (:meth:`Recognizer.predict`):
 
 1. Resample to 16 kHz mono, trim silence, cut windows the size of the model's input and normalise each
-   window's loudness (:mod:`recognizer.segment`). No sound at all: "not sure" (silence).
+   window's loudness (:mod:`frontend.windows`). No sound at all: "not sure" (silence).
 2. Describe each window with the heuristics of :mod:`recognizer.detect` (noise, speech, or cry-like).
 3. Score all windows in one batch; probabilities are ``softmax(logits / temperature)`` from
    ``calibration.json``.
@@ -24,12 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dataset_builder.audio import SAMPLE_RATE, int_to_float, resample, to_mono
+from frontend.audio import SAMPLE_RATE, int_to_float, resample, to_mono
+from frontend.fbank import window_samples
+from frontend.windows import find_windows
 from recognizer.detect import CRY, DetectorConfig, check_sound
 from recognizer.loading import ModelBundle, load_model
 from recognizer.model_files import SpeciesInfo
 from recognizer.recording import read_recording
-from recognizer.segment import find_windows, window_length
 
 NOT_SURE_MESSAGE = "Not sure — try again closer to the speaker"
 NO_CRY_LABEL = "no_cry"
@@ -101,7 +102,7 @@ class Recognizer:
         self.bundle = bundle
         self.detector = detector or DetectorConfig()
         torch.set_num_threads(threads or default_threads())
-        self.window = window_length(int(bundle.feature_extractor.max_length))
+        self.window = window_samples(int(bundle.feature_extractor.max_length))
 
     @classmethod
     def from_pretrained(cls, source: str | None = None, **kwargs) -> Recognizer:

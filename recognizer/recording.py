@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dataset_builder.audio import MAX_RECORDING_SECONDS, SAMPLE_RATE, AudioDecodeError, decode_audio
+from frontend.audio import MAX_RECORDING_SECONDS, SAMPLE_RATE, AudioDecodeError, decode_audio
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """bytes. Largest file accepted (30 s of 48 kHz stereo 16-bit WAV is 5.8 MB)."""
@@ -38,7 +38,8 @@ def read_recording(path: str | os.PathLike, max_bytes: int = MAX_UPLOAD_BYTES) -
     if header_seconds is not None and header_seconds > MAX_RECORDING_SECONDS + LENGTH_TOLERANCE_SECONDS:
         raise _too_long(name, header_seconds)
     try:
-        samples = decode_audio(path, name=name)
+        # decode a little past the limit and no further: memory is bounded by the limit, not by the file
+        samples = decode_audio(path, name=name, max_seconds=MAX_RECORDING_SECONDS + LENGTH_TOLERANCE_SECONDS + 0.5)
     except AudioDecodeError as err:
         raise RecordingError(str(err)) from err
     seconds = len(samples) / SAMPLE_RATE

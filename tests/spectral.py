@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dataset_builder.audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
 
 
 def peak_frequency(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> float:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dataset_builder.audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
 
 
 def tone(freq_hz: float, seconds: float = 1.0, sample_rate: int = SAMPLE_RATE, amplitude: float = 0.5) -> np.ndarray:

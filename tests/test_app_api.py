@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dataset_builder.audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
 from recognizer.predict import NOT_SURE_MESSAGE, Guess, Prediction
 from tests.app_server import running_app
 from tests.synthetic import write_audio

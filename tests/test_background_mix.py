@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 from synthetic import fake_cry, tone
 
-from dataset_builder.audio import SAMPLE_RATE
 from dataset_builder.backgrounds import BackgroundBank, BackgroundConfig
-from dataset_builder.transforms import AddBackground, active_power, mix_at_snr
+from dataset_builder.transforms import AddBackground, mix_at_snr, signal_level
+from frontend.audio import SAMPLE_RATE
 
 
 def measured_snr(clean: np.ndarray, mixed: np.ndarray) -> float:
     noise = mixed.astype(np.float64) - clean.astype(np.float64)
-    return float(10 * np.log10(active_power(clean) / np.mean(noise**2)))
+    return float(10 * np.log10(signal_level(clean) / np.mean(noise**2)))
 
 
 @pytest.mark.parametrize("snr_db", [-5.0, 0.0, 10.0, 20.0, 30.0])
@@ -23,11 +23,11 @@ def test_mix_at_snr_lands_on_target(snr_db):
     assert abs(measured_snr(clean, mixed) - snr_db) < 0.5
 
 
-def test_active_power_ignores_the_silence_around_a_cry():
+def test_signal_level_ignores_the_silence_around_a_cry():
     cry = tone(440.0, 0.5, amplitude=0.3)
     placed = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), cry, np.zeros(2 * SAMPLE_RATE, np.float32)])
-    assert abs(10 * np.log10(active_power(placed) / active_power(cry))) < 0.1
-    assert abs(10 * np.log10(active_power(cry) / 0.045)) < 0.1  # a 0.3-amplitude sine: 0.3**2 / 2
+    assert abs(10 * np.log10(signal_level(placed) / signal_level(cry))) < 0.1
+    assert abs(10 * np.log10(signal_level(cry) / 0.045)) < 0.1  # a 0.3-amplitude sine: 0.3**2 / 2
 
 
 @pytest.fixture(scope="module")

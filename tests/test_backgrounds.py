@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from synthetic import tone, write_audio
 
-from dataset_builder.audio import SAMPLE_RATE
 from dataset_builder.backgrounds import BackgroundBank, BackgroundConfig, BackgroundError
 from dataset_builder.procedural import PROCEDURAL_KINDS, generate
 from dataset_builder.schema import SPLITS
+from frontend.audio import SAMPLE_RATE
 
 SMALL = {"train": 3, "validation": 1, "test": 1}
 

@@ -200,7 +200,7 @@ def test_failed_first_build_leaves_nothing(httpserver, tmp_path, monkeypatch, ca
 def test_split_writer_shards_and_load_dataset_reads_every_shard(tmp_path):
     from datasets import load_dataset
 
-    from dataset_builder.audio import encode_wav
+    from frontend.audio import encode_wav
 
     feats = features(["A", "B"])
     split_writer = writer.SplitWriter(feats, tmp_path / "ds", "train", max_shard_bytes=200_000)

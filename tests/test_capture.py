@@ -5,7 +5,6 @@ import pytest
 from spectral import level_db, peak_frequency, tone_gain_db
 from synthetic import fake_cry, tone
 
-from dataset_builder.audio import CLIP_SECONDS, SAMPLE_RATE
 from dataset_builder.capture import (
     AutomaticGainControl,
     Clipping,
@@ -20,6 +19,7 @@ from dataset_builder.capture import (
     simulate_rir_banks,
     soft_limit,
 )
+from frontend.audio import CLIP_SECONDS, SAMPLE_RATE
 
 SR = SAMPLE_RATE
 

@@ -6,9 +6,9 @@ import subprocess
 import numpy as np
 import pytest
 
-from dataset_builder.audio import SAMPLE_RATE, decode_audio
+from frontend.audio import SAMPLE_RATE, decode_audio
+from frontend.levels import normalise_loudness
 from recognizer.detect import CRY, NOISE, SPEECH, check_sound
-from recognizer.segment import normalise_loudness
 from tests.synthetic import fake_cry
 
 

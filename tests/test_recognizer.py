@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from dataset_builder.audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
 from recognizer.loading import MODEL_ID_ENV, ModelBundle, ModelNotFoundError, load_model, model_source
 from recognizer.predict import LOW_CONFIDENCE, NO_CRY_LABEL, SILENCE, Prediction, Recognizer
 from recognizer.recording import RecordingError, read_recording

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from datasets import Audio, ClassLabel, Dataset, DatasetDict, Value
 
-from dataset_builder.audio import encode_wav
+from frontend.audio import encode_wav
 from tests.synthetic import audio_bytes, fake_cry
 from tests.trainer_fixtures import NAMES, make_cry_dataset, make_dataset_dict
 from trainer.args import ModelArguments, TrainArguments, parse_args

@@ -5,8 +5,8 @@ import pytest
 from spectral import cents, peak_frequency
 from synthetic import tone
 
-from dataset_builder.audio import SAMPLE_RATE
 from dataset_builder.transforms import PitchShift
+from frontend.audio import SAMPLE_RATE
 
 
 @pytest.mark.parametrize("semitones", [-1.0, -0.37, 0.5, 1.0])

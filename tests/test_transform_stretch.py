@@ -5,8 +5,8 @@ import pytest
 from spectral import cents, peak_frequency
 from synthetic import fake_cry, tone
 
-from dataset_builder.audio import SAMPLE_RATE
 from dataset_builder.transforms import TimeStretch, stretch_and_shift
+from frontend.audio import SAMPLE_RATE
 
 
 @pytest.mark.parametrize("rate", [0.85, 1.0, 1.15])

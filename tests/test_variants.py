@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from synthetic import fake_cry, tone
 
-from dataset_builder.audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS, rms_dbfs
 from dataset_builder.backgrounds import BackgroundBank, BackgroundConfig
 from dataset_builder.schema import CONDITIONS, SPLITS
 from dataset_builder.variants import FAMILIES, AugmentConfig, VariantMaker
+from frontend.audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS
+from frontend.levels import frame_samples, rms_dbfs
 
 CAPTURE_STEPS = ["place", "background", "loudspeaker", "room", "microphone", "gain", "clipping", "agc", "codec"]
 SMALL_ROOMS = {"train": 2, "validation": 1, "test": 1}
@@ -96,7 +97,7 @@ def test_clean_is_the_trimmed_normalised_cry_and_uses_no_randomness(maker):
     state = rng.bit_generator.state
     v = maker.make(cry, "test", "clean", rng)
     assert rng.bit_generator.state == state
-    assert abs(len(v.audio) - 0.5 * SAMPLE_RATE) <= 256  # silence trimmed to a 16 ms frame
+    assert abs(len(v.audio) - 0.5 * SAMPLE_RATE) <= 2 * frame_samples()  # trimmed to the front end's 20 ms frames
     assert 20 * np.log10(np.max(np.abs(v.audio))) == pytest.approx(-1.0, abs=0.01)
     assert names(v) == ["prepare", "output"] and v.background_kind == "none" and v.snr_db is None
 

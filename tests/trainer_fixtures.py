@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dataset_builder.audio import encode_wav
 from dataset_builder.schema import NAME_LANGUAGES, features, name_column
+from frontend.audio import encode_wav
 from tests.synthetic import fake_cry
 
 NAMES = ("Bulbasaur", "Charmander", "Squirtle", "Pikachu", "Psyduck", "Golduck")

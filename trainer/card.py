@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+from common.files import atomic_write
+
 from .data import looks_local
 
 
@@ -111,11 +113,7 @@ microphone, in the who_tf_screamin app; and as a reproducible baseline for audio
 
 
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
-    path = Path(output_dir) / "README.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(model_card(**kwargs), encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic_write(Path(output_dir) / "README.md", model_card(**kwargs))
 
 
 def refresh_model_card(model_dir: str | os.PathLike, calibration_report: dict, metrics_markdown: str | None) -> bool:

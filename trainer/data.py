@@ -10,7 +10,7 @@ import io
 from collections import Counter
 from pathlib import Path
 
-from dataset_builder.audio import SAMPLE_RATE
+from frontend.audio import SAMPLE_RATE
 
 
 class DatasetError(ValueError):

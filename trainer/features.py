@@ -1,13 +1,13 @@
-"""Log-mel filterbank features: computed once per split, cached on disk, padded and normalised per batch.
+"""Training features: each clip becomes the window the app would score, then its fbank, cached once per split.
 
-The cache holds each clip's *unpadded, unnormalised* fbank (exactly what ``ASTFeatureExtractor``
-computes before padding), so it depends only on the dataset and the mel settings: the fitted
-``max_length``, the dataset mean/std and SpecAugment are applied on the fly and can change freely.
+A training example is prepared by exactly the function the recogniser uses on a recording
+(:func:`frontend.windows.training_example`: trim, window, loudness) and turned into features by the same
+fbank (:func:`frontend.fbank.compute_fbank`). The cache holds the unpadded, unnormalised fbank, so
+``max_length``, the dataset mean/std and SpecAugment are applied per batch and can change freely.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import logging
@@ -18,23 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-from dataset_builder.audio import SAMPLE_RATE, to_mono
+from frontend.audio import SAMPLE_RATE
+from frontend.fbank import compute_fbank, make_extractor, pad_and_normalize
+from frontend.windows import training_example
+
+from .fbank_store import FbankStore
+from .specaugment import SpecAugment
 
 logger = logging.getLogger(__name__)
 
-FBANK_CACHE_VERSION = 1
-"""Bump when the cached fbank layout or computation changes (invalidates old cache entries)."""
-
-WINDOW_SAMPLES = 400
-"""Samples per fbank frame (25 ms at 16 kHz; Kaldi's default, as ASTFeatureExtractor uses)."""
-
-HOP_SAMPLES = 160
-"""Samples between frames (10 ms at 16 kHz)."""
-
-
-def num_frames(n_samples: int) -> int:
-    """Fbank frames Kaldi produces for ``n_samples`` (``snip_edges=True``)."""
-    return 0 if n_samples < WINDOW_SAMPLES else 1 + (n_samples - WINDOW_SAMPLES) // HOP_SAMPLES
+FBANK_CACHE_VERSION = 2
+"""Bump when the cached fbank layout or computation changes (2: examples prepared by the app's front end)."""
 
 
 def fit_max_length(longest_frames: int, patch_size: int = 16, time_stride: int = 10) -> int:
@@ -46,168 +40,22 @@ def fit_max_length(longest_frames: int, patch_size: int = 16, time_stride: int =
     return patch_size + -(-(length - patch_size) // time_stride) * time_stride
 
 
-def make_extractor(num_mel_bins: int, max_length: int = 1024, mean: float = -4.2677393, std: float = 4.5689974):
-    """The ``ASTFeatureExtractor`` saved beside the model (defaults: AudioSet statistics)."""
-    from transformers import ASTFeatureExtractor
-
-    return ASTFeatureExtractor(
-        num_mel_bins=int(num_mel_bins),
-        max_length=int(max_length),
-        mean=float(mean),
-        std=float(std),
-        sampling_rate=SAMPLE_RATE,
-        do_normalize=True,
-        return_attention_mask=False,
-    )
+def example_fbank(waveform: np.ndarray, extractor, window: int | None = None) -> np.ndarray:
+    """The fbank of one training clip, prepared as the recogniser prepares a recording (``window`` in samples)."""
+    return compute_fbank(training_example(np.asarray(waveform, dtype=np.float32), window), extractor)
 
 
-def compute_fbank(waveform: np.ndarray, extractor) -> np.ndarray:
-    """Unpadded log-mel fbank ``(frames, num_mel_bins)`` of a 16 kHz mono clip, as the extractor computes it."""
-    waveform = np.ascontiguousarray(to_mono(waveform), dtype=np.float32)
-    frames = num_frames(waveform.shape[0])
-    if frames == 0:
-        return np.zeros((0, extractor.num_mel_bins), dtype=np.float32)
-    return np.asarray(extractor._extract_fbank_features(waveform, max_length=frames), dtype=np.float32)
-
-
-def pad_and_normalize(fbanks: list[np.ndarray], max_length: int, mean: float, std: float) -> np.ndarray:
-    """Batch ``(n, max_length, mels)``: zero-pad or cut raw fbanks, then AST's ``(x - mean) / (2 std)``."""
-    n_mels = fbanks[0].shape[1]
-    out = np.zeros((len(fbanks), max_length, n_mels), dtype=np.float32)
-    for i, fb in enumerate(fbanks):
-        n = min(len(fb), max_length)
-        out[i, :n] = fb[:n]
-    return (out - np.float32(mean)) / np.float32(2.0 * std)
-
-
-class _RowSelection:
-    """What a store and its row-selection views share: ``select``, ``labels``, ``lengths`` and the fbank statistics.
-
-    A subclass sets ``labels``, ``rows`` (None: every clip), ``folder`` and ``_entry_key``, and gives
-    ``_all_lengths`` and ``_blocks``.
-    """
-
-    def select(self, rows):
-        """A view over ``rows`` of this store (like ``Dataset.select``), sharing its memory maps and offsets."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.size and (rows.min() < 0 or rows.max() >= len(self)):
-            raise IndexError(f"{self.folder}: row selection out of range; expected indices in [0, {len(self)})")
-        view = copy.copy(self)
-        view.rows = rows if self.rows is None else self.rows[rows]
-        view.labels = self.labels[rows]
-        # The selection is part of the key, so caches derived from a view (embeddings) never mix subsets.
-        view.key = f"{self._entry_key}-rows{hashlib.sha256(view.rows.tobytes()).hexdigest()[:12]}"
-        return view
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def _row(self, i: int) -> int:
-        return int(self.rows[i]) if self.rows is not None else int(i)
-
-    @property
-    def lengths(self) -> np.ndarray:
-        lengths = self._all_lengths()
-        return lengths if self.rows is None else lengths[self.rows]
-
-    def moments(self, chunk_frames: int = 262_144) -> tuple[int, float, float]:
-        """Count, sum and sum of squares over every real (unpadded) frame and mel bin of the (selected) clips."""
-        total, s, s2 = 0, 0.0, 0.0
-        for raw in self._blocks(chunk_frames):
-            block = np.asarray(raw, dtype=np.float64)
-            total += block.size
-            s += float(block.sum())
-            s2 += float(np.square(block).sum())
-        return total, s, s2
-
-    def stats(self, chunk_frames: int = 262_144) -> tuple[float, float]:
-        """Mean and standard deviation over every real (unpadded) frame and mel bin of the (selected) clips."""
-        total, s, s2 = self.moments(chunk_frames)
-        if total == 0:
-            raise ValueError(f"{self.folder}: no fbank frames; expected clips of at least {WINDOW_SAMPLES} samples")
-        mean = s / total
-        return mean, float(np.sqrt(max(s2 / total - mean * mean, 1e-12)))
-
-
-class FbankStore(_RowSelection):
-    """One split's cached fbanks, memory-mapped: ``store[i]`` is clip ``i``'s ``(frames, mels)`` float32 array.
-
-    :meth:`select` gives a view over some of the rows (e.g. the conditions of a curriculum stage) that shares
-    the split's cache entry instead of computing those clips again.
-    """
-
-    def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
-        self.meta = json.loads((self.folder / "meta.json").read_text())
-        self.key = self._entry_key = self.meta["key"]
-        self.offsets = np.load(self.folder / "offsets.npy")
-        self.labels = np.load(self.folder / "labels.npy")
-        self.rows: np.ndarray | None = None  # indices into the entry; None: every clip
-        total, mels = int(self.offsets[-1]), int(self.meta["num_mel_bins"])
-        dtype = np.dtype(self.meta["dtype"])
-        self.data = (
-            np.memmap(self.folder / "fbank.bin", dtype=dtype, mode="r", shape=(total, mels))
-            if total
-            else np.zeros((0, mels), dtype=dtype)
-        )
-
-    def __getitem__(self, i: int) -> np.ndarray:
-        r = self._row(i)
-        return np.asarray(self.data[self.offsets[r] : self.offsets[r + 1]], dtype=np.float32)
-
-    def _all_lengths(self) -> np.ndarray:
-        return np.diff(self.offsets)
-
-    def _blocks(self, chunk_frames: int):
-        if self.rows is None:
-            for start in range(0, len(self.data), chunk_frames):
-                yield self.data[start : start + chunk_frames]
-        else:
-            for r in self.rows:
-                yield self.data[self.offsets[r] : self.offsets[r + 1]]
-
-
-class ConcatFbankStore(_RowSelection):
-    """Several stores read as one, in order (a split with other datasets' train splits appended to it).
-
-    Each part keeps its own cache entry, so appending a supplement computes only the supplement's fbanks.
-    """
-
-    def __init__(self, parts: list):
-        if not parts:
-            raise ValueError("ConcatFbankStore: expected at least one store")
-        self.parts = list(parts)
-        self.bounds = np.cumsum([0] + [len(p) for p in self.parts])
-        self.labels = np.concatenate([p.labels for p in self.parts])
-        self.rows: np.ndarray | None = None
-        self.folder = " + ".join(str(p.folder) for p in self.parts)
-        self.key = self._entry_key = "concat-" + hashlib.sha256("+".join(p.key for p in self.parts).encode()).hexdigest()[:20]
-
-    def __getitem__(self, i: int) -> np.ndarray:
-        r = self._row(i)
-        k = int(np.searchsorted(self.bounds, r, side="right")) - 1
-        return self.parts[k][r - int(self.bounds[k])]
-
-    def _all_lengths(self) -> np.ndarray:
-        return np.concatenate([p.lengths for p in self.parts])
-
-    def _blocks(self, chunk_frames: int):
-        if self.rows is None:
-            for p in self.parts:
-                yield from p._blocks(chunk_frames)
-        else:
-            for i in range(len(self)):
-                yield self[i]
-
-
-def fbank_cache_key(ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str) -> str:
-    """Cache key: the split's fingerprint and size, the columns and the mel settings."""
+def fbank_cache_key(
+    ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str, window: int | None = None
+) -> str:
+    """Cache key: the split's fingerprint and size, the columns, the model window and the mel settings."""
     payload = {
         "fingerprint": ds._fingerprint,
         "rows": len(ds),
         "audio_column": audio_column,
         "label_column": label_column,
         "num_mel_bins": int(num_mel_bins),
+        "window_samples": None if window is None else int(window),
         "sampling_rate": SAMPLE_RATE,
         "dtype": dtype,
         "version": FBANK_CACHE_VERSION,
@@ -246,9 +94,10 @@ def cached_fbanks(
     label_column: str = "label",
     dtype: str = "float32",
     desc: str = "",
+    window: int | None = None,
 ) -> FbankStore:
     """The split's :class:`FbankStore`, computing it on first use (written atomically; never recomputed)."""
-    key = fbank_cache_key(ds, num_mel_bins, dtype, audio_column, label_column)
+    key = fbank_cache_key(ds, num_mel_bins, dtype, audio_column, label_column, window)
     folder = Path(cache_dir) / "fbank" / key
     if (folder / "meta.json").exists():
         logger.info("fbank cache hit for %s: %s", desc or "split", folder)
@@ -267,7 +116,7 @@ def cached_fbanks(
                     raise ValueError(
                         f"{desc or 'split'} row {i}: audio decoded at {audio['sampling_rate']} Hz; expected {SAMPLE_RATE} Hz"
                     )
-                fb = compute_fbank(np.asarray(audio["array"]), extractor)
+                fb = example_fbank(audio["array"], extractor, window)
                 out.write(np.ascontiguousarray(fb, dtype=np_dtype).tobytes())
                 offsets.append(offsets[-1] + len(fb))
                 labels.append(int(row[label_column]))
@@ -277,44 +126,6 @@ def cached_fbanks(
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2))
     logger.info("fbank cache written for %s: %s", desc or "split", folder)
     return FbankStore(folder)
-
-
-class SpecAugment:
-    """SpecAugment-style masking (Park et al., 2019) on one raw fbank: time and frequency stripes set to ``fill``.
-
-    Draws its parameters with torch's global generator, which the Trainer seeds and DataLoader workers
-    re-seed, so runs are reproducible from ``--seed``.
-    """
-
-    def __init__(self, freq_mask: int = 12, time_mask: int = 48, num_masks: int = 1, fill: float = 0.0):
-        for name, value in (("freq_mask", freq_mask), ("time_mask", time_mask), ("num_masks", num_masks)):
-            if value < 0:
-                raise ValueError(f"SpecAugment: {name} must be >= 0, got {value}")
-        self.freq_mask, self.time_mask, self.num_masks, self.fill = freq_mask, time_mask, num_masks, fill
-
-    def draw(self, n_frames: int, n_mels: int) -> list[tuple[int, int, int]]:
-        """``(axis, start, width)`` for each mask; axis 0 is time, 1 frequency."""
-        import torch
-
-        params = []
-        for axis, widest, size in ((0, self.time_mask, n_frames), (1, self.freq_mask, n_mels)):
-            for _ in range(self.num_masks if widest and size else 0):
-                width = int(torch.randint(0, min(widest, size) + 1, ()).item())
-                start = int(torch.randint(0, size - width + 1, ()).item())
-                params.append((axis, start, width))
-        return params
-
-    def apply(self, fbank: np.ndarray, params: list[tuple[int, int, int]]) -> np.ndarray:
-        out = np.array(fbank, dtype=np.float32, copy=True)
-        for axis, start, width in params:
-            if axis == 0:
-                out[start : start + width, :] = self.fill
-            else:
-                out[:, start : start + width] = self.fill
-        return out
-
-    def __call__(self, fbank: np.ndarray) -> np.ndarray:
-        return self.apply(fbank, self.draw(*fbank.shape))
 
 
 class FbankDataset:
@@ -331,11 +142,13 @@ class FbankDataset:
         return {"fbank": self.augment(fb) if self.augment else fb, "labels": int(self.store.labels[i])}
 
 
-def audio_transform(extractor, audio_column: str, label_column: str, augment: SpecAugment | None = None):
+def audio_transform(
+    extractor, audio_column: str, label_column: str, augment: SpecAugment | None = None, window: int | None = None
+):
     """A ``set_transform`` function computing fbanks from audio on the fly (``--cache-features false``)."""
 
     def transform(batch: dict) -> dict:
-        fbanks = [compute_fbank(np.asarray(a["array"]), extractor) for a in batch[audio_column]]
+        fbanks = [example_fbank(a["array"], extractor, window) for a in batch[audio_column]]
         if augment is not None:
             fbanks = [augment(fb) for fb in fbanks]
         return {"fbank": fbanks, "labels": list(batch[label_column])}

@@ -98,13 +98,13 @@ def resolve_resume(targs: TrainArguments, label_names: list[str]) -> str | None:
     return value
 
 
-def _scan(ds, extractor, audio_column: str) -> tuple[int, float, float, int]:
+def _scan(ds, extractor, audio_column: str, window: int | None = None) -> tuple[int, float, float, int]:
     """Longest clip in frames and fbank sums, without caching (``--cache-features false``)."""
-    from .features import compute_fbank
+    from .features import example_fbank
 
     longest, s, s2, n = 0, 0.0, 0.0, 0
     for row in ds.select_columns([audio_column]):
-        fb = compute_fbank(np.asarray(row[audio_column]["array"]), extractor).astype(np.float64)
+        fb = example_fbank(row[audio_column]["array"], extractor, window).astype(np.float64)
         longest, s, s2, n = max(longest, len(fb)), s + fb.sum(), s2 + np.square(fb).sum(), n + fb.size
     return longest, s, s2, n
 
@@ -113,6 +113,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     """Run the whole stage; returns a summary (also written to ``train_summary.json``)."""
     from transformers import EarlyStoppingCallback, set_seed
 
+    from frontend.fbank import make_extractor, window_samples
     from recognizer.model_files import save_calibration, save_pokedex
 
     from . import features as F
@@ -122,6 +123,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     from .data import condition_rows, extra_train_splits, load_cry_dataset, species_info, subset, validate
     from .embedding_cache import EmbeddingDataset, HeadOnlyModel, cached_embeddings
     from .evaluate import markdown, metadata_columns, report
+    from .fbank_store import ConcatFbankStore
     from .model import apply_freeze, build_scratch, load_pretrained, model_config_from
     from .presets import preset_config_kwargs
 
@@ -167,33 +169,37 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
 
     # Features: computed once per split and cached; max_length and mean/std come from them.
     cols = {"audio_column": data_args.audio_column, "label_column": data_args.label_column}
+    # Each clip becomes the window the app would score (frontend.windows.training_example); a fitted input
+    # length covers the longest clip, so then every clip is one window.
+    window = window_samples(model_args.max_length) if model_args.max_length else None
     stores = {}
     if data_args.cache_features:
         with targs.main_process_first(desc="fbank cache"):
             for s in splits:
                 if s == data_args.train_split and len(train_parts) > 1:
-                    whole = F.ConcatFbankStore([
+                    whole = ConcatFbankStore([
                         F.cached_fbanks(part, mels, data_args.cache_dir, dtype=data_args.feature_dtype,
-                                        desc=f"{s} ({name})", **cols)
+                                        desc=f"{s} ({name})", window=window, **cols)
                         for part, name in zip(train_parts, [data_args.dataset, *extra_train], strict=True)
                     ])
                     stores[s] = whole if len(whole) == len(full_train) else whole.select(range(len(full_train)))
                     continue
                 source = full_train if s == data_args.train_split else data[s]
-                stores[s] = F.cached_fbanks(source, mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=s, **cols)
+                stores[s] = F.cached_fbanks(source, mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=s,
+                                            window=window, **cols)
             if train_rows is not None:
                 stores[data_args.train_split] = stores[data_args.train_split].select(train_rows)
         longest = max(int(st.lengths.max()) for st in stores.values())
         mean, std = stores[data_args.train_split].stats()
     else:
-        probe = F.make_extractor(mels)
-        scans = {s: _scan(data[s], probe, data_args.audio_column) for s in splits}
+        probe = make_extractor(mels)
+        scans = {s: _scan(data[s], probe, data_args.audio_column, window) for s in splits}
         longest = max(v[0] for v in scans.values())
         _, s1, s2, n = scans[data_args.train_split]
         mean = s1 / n
         std = float(np.sqrt(max(s2 / n - mean * mean, 1e-12)))
     max_length = model_args.max_length or F.fit_max_length(longest, patch, stride)
-    extractor = F.make_extractor(mels, max_length, mean, std)
+    extractor = make_extractor(mels, max_length, mean, std)
     logger.info("max_length %d frames (longest clip %d); fbank mean %.4f std %.4f", max_length, longest, mean, std)
 
     if model_args.init == "pretrained":
@@ -228,7 +234,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
         else:
             datasets_ = {
                 s: data[s].with_transform(
-                    F.audio_transform(extractor, **cols, augment=augment if s == data_args.train_split else None)
+                    F.audio_transform(extractor, **cols, augment=augment if s == data_args.train_split else None, window=window)
                 )
                 for s in splits
             }

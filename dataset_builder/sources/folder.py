@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ..audio import AUDIO_EXTENSIONS
+from frontend.audio import AUDIO_EXTENSIONS
+
 from ..http import DownloadError
 from ..schema import NAME_LANGUAGES, CryRef, Species, name_column
 from ..selection import generation_of

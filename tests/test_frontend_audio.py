@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from dataset_builder.audio import SAMPLE_RATE, AudioDecodeError, decode_audio, int_to_float, rms_dbfs, to_mono
+from frontend.audio import SAMPLE_RATE, AudioDecodeError, decode_audio, int_to_float, to_mono
+from frontend.levels import rms_dbfs
 from tests.synthetic import audio_bytes, tone, write_audio
 
 

@@ -1,0 +1,86 @@
+"""Cut a recording into the model-sized windows it is scored on: the same function for training and the app.
+
+A phone recording is longer than the cry and its level depends on the speaker and the distance. The model
+sees fixed windows of ``max_length`` fbank frames; a recording is trimmed to its sounding part, cut into
+overlapping windows (hop = a quarter window, so any sound up to three quarters of a window long lies whole
+inside one of them), windows much quieter than the loudest part are dropped and each is normalised to the
+same loudness. :func:`find_windows` is what the recogniser scores; :func:`training_example` is the window a
+training clip becomes, taken from the very same list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import SAMPLE_RATE, SILENCE_DBFS
+from .levels import LOUD_BELOW_PEAK_DB, frame_levels, normalise_loudness, remove_dc, sounding_span
+
+HOP_FRACTION = 0.25
+"""Window hop as a fraction of the window length."""
+
+WINDOW_BELOW_PEAK_DB = LOUD_BELOW_PEAK_DB
+"""dB. A window whose loudest frame is this far below the recording's loudest frame holds nothing worth scoring."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A slice of the recording the model scores; ``start`` in samples of the full (untrimmed) recording."""
+
+    start: int
+    samples: np.ndarray
+
+    @property
+    def start_seconds(self) -> float:
+        return self.start / SAMPLE_RATE
+
+
+def split_windows(samples: np.ndarray, length: int, hop_fraction: float = HOP_FRACTION) -> list[Window]:
+    """Overlapping windows of ``length`` samples covering all of ``samples`` (one window if it is shorter)."""
+    if len(samples) <= length:
+        return [Window(0, samples)]
+    hop = max(1, int(length * hop_fraction))
+    starts = list(range(0, len(samples) - length + 1, hop))
+    if starts[-1] + length < len(samples):
+        starts.append(len(samples) - length)
+    return [Window(s, samples[s : s + length]) for s in starts]
+
+
+def find_windows(samples: np.ndarray, length: int) -> list[Window]:
+    """The loudness-normalised windows of a 16 kHz mono recording that hold sound; [] when it is silent.
+
+    A DC offset is removed and silence at both ends trimmed first; windows much quieter than the loudest
+    part are dropped.
+    """
+    samples = remove_dc(samples)
+    span = sounding_span(samples)
+    if span is None:
+        return []
+    start, end = span
+    windows = split_windows(samples[start:end], length)
+    peaks = [float(np.max(frame_levels(w.samples))) for w in windows]
+    floor = max(SILENCE_DBFS, max(peaks) - WINDOW_BELOW_PEAK_DB)
+    return [
+        Window(start + w.start, normalise_loudness(w.samples))
+        for w, p in zip(windows, peaks, strict=True)
+        if p >= floor
+    ]
+
+
+def training_example(samples: np.ndarray, length: int | None = None) -> np.ndarray:
+    """The samples a training clip is learned from: the loudest of the windows the app would score.
+
+    ``length`` is the model's window in samples; None means "as long as the clip" (the trainer fits the
+    model's input to its longest clip, so every clip is one window). A silent clip is returned unchanged.
+    """
+    samples = np.asarray(samples, dtype=np.float32)
+    windows = find_windows(samples, len(samples) if length is None else int(length))
+    if not windows:
+        return samples
+    if len(windows) == 1:
+        return windows[0].samples
+    # every window is normalised to the same level, so "loudest" is measured before normalisation
+    centred = remove_dc(samples)
+    span_levels = [float(np.max(frame_levels(centred[w.start : w.start + len(w.samples)]))) for w in windows]
+    return windows[int(np.argmax(span_levels))].samples
