@@ -1,0 +1,186 @@
+"""Enrol a new sound into a model folder from one or more reference recordings, without retraining.
+
+``python -m recognizer.enrol --model DIR --audio FILE [--audio FILE ...] --label NAME --output OUT``
+
+The classifier head of an AST is a layer norm and one linear layer over the pooled embedding. Enrolment adds
+one row to that layer: its direction is the prototype of the references' embeddings (each reference cut into
+the app's windows by the front end, so it is heard exactly as a recording is), its bias the existing rows'
+median, and its length just what names every reference NAME with a logit margin over the best existing class. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the
+app load it, with NAME among the labels, and every other row of the head unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from frontend.audio import SAMPLE_RATE
+from frontend.fbank import window_samples
+from frontend.windows import find_windows
+from recognizer.loading import ModelBundle, load_model
+from recognizer.model_files import SpeciesInfo, save_pokedex
+from recognizer.recording import read_recording
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MARGIN = 2.0
+"""logits. How far above the best existing class an enrolled reference's own logit is placed (e^2 ≈ 7×)."""
+
+
+class EnrolError(ValueError):
+    """Enrolment cannot go ahead; the message names the input and what was expected."""
+
+
+@dataclass(frozen=True)
+class EnrolledRow:
+    """The classifier row added for the new label: weight, bias, and how its references score."""
+
+    weight: np.ndarray
+    bias: float
+    reference_windows: int
+    reference_margin: float
+    """Smallest (new logit − best existing logit) over the reference windows, after the bias is set."""
+
+
+def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.ndarray:
+    """The head's input (layer-normed pooled embedding) of every window the app would score, one row each."""
+    import torch
+
+    length = window_samples(int(bundle.feature_extractor.max_length))
+    windows = [w.samples for samples in recordings for w in find_windows(samples, length)]
+    if not windows:
+        raise EnrolError("the reference recordings are silent; expected recordings of the sound to enrol")
+    inputs = bundle.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+    with torch.inference_mode():
+        pooled = bundle.model.audio_spectrogram_transformer(inputs["input_values"]).pooler_output
+        return bundle.model.classifier.layernorm(pooled).float().numpy()
+
+
+def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
+    """A classifier row for the references' prototype, scaled like the existing rows, biased to win by ``margin``."""
+    dense = bundle.model.classifier.dense
+    weights = dense.weight.detach().float().numpy()
+    biases = dense.bias.detach().float().numpy()
+    # every layer-normed embedding shares the layer norm's offset; the prototype is what is left
+    offset = bundle.model.classifier.layernorm.bias.detach().float().numpy()
+    direction = embeddings.mean(axis=0) - offset
+    norm = float(np.linalg.norm(direction))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise EnrolError("the references' embedding is degenerate (zero or not finite); expected audible recordings")
+    unit = direction / norm
+    # The bias is an ordinary one (the median row's); the row's length is what makes the references win by
+    # ``margin``. A long row is selective: its logit falls fast as a sound's embedding turns away from the
+    # prototype, so sounds of the existing classes keep their answers.
+    bias = float(np.median(biases))
+    existing = (embeddings @ weights.T + biases).max(axis=1)
+    along = embeddings @ unit
+    if np.any(along <= 0):
+        raise EnrolError("the references do not agree (an embedding points away from their prototype); "
+                         "expected recordings of one sound")
+    scale = max(float(np.max((existing + margin - bias) / along)), float(np.median(np.linalg.norm(weights, axis=1))))
+    weight = unit * scale
+    raw = embeddings @ weight
+    return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
+
+
+def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> None:
+    """Append ``row`` to the model's head and ``label`` to its config, in place."""
+    import torch
+
+    model = bundle.model
+    old = model.classifier.dense
+    new = torch.nn.Linear(old.in_features, old.out_features + 1, dtype=old.weight.dtype)
+    with torch.no_grad():
+        new.weight[:-1] = old.weight
+        new.bias[:-1] = old.bias
+        new.weight[-1] = torch.as_tensor(row.weight, dtype=old.weight.dtype)
+        new.bias[-1] = row.bias
+    model.classifier.dense = new
+    labels = [*bundle.labels, label]
+    model.config.num_labels = len(labels)
+    model.config.id2label = dict(enumerate(labels))
+    model.config.label2id = {name: i for i, name in enumerate(labels)}
+
+
+def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
+    """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio``; returns the added row."""
+    label = label.strip()
+    if not label:
+        raise EnrolError("--label: empty; expected the name to answer for the enrolled sound")
+    if not audio:
+        raise EnrolError("--audio: none given; expected at least one reference recording")
+    out = Path(output)
+    if out.exists() and any(out.iterdir()):
+        raise EnrolError(f"--output {out}: not empty; expected a new or empty folder (the model is never overwritten)")
+    bundle = _private_copy(load_model(model))
+    if label in bundle.labels:
+        raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
+    recordings = [read_recording(path) for path in audio]
+    row = prototype_row(bundle, window_embeddings(bundle, recordings), margin)
+    add_row(bundle, label, row)
+    _save(bundle, label, out)
+    logger.info("enrolled %r from %d recording(s), %d window(s) -> %s", label, len(audio), row.reference_windows, out)
+    return row
+
+
+def _private_copy(bundle: ModelBundle) -> ModelBundle:
+    """A bundle whose model can be changed without touching the cached one the app may be serving."""
+    import copy
+
+    return ModelBundle(
+        bundle.source, bundle.directory, copy.deepcopy(bundle.model), bundle.feature_extractor, list(bundle.labels),
+        dict(bundle.pokedex), list(bundle.languages), bundle.calibration,
+    )
+
+
+def _save(bundle: ModelBundle, label: str, out: Path) -> None:
+    """The model folder: weights, extractor, pokedex (the new entry named in every language), calibration."""
+    from recognizer.model_files import save_calibration
+
+    tmp = out.with_name(f".{out.name}.enrolling")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        bundle.model.save_pretrained(tmp)
+        bundle.feature_extractor.save_pretrained(tmp)
+        pokedex = dict(bundle.pokedex)
+        pokedex[label] = SpeciesInfo(pokedex_id=0, names={lang: label for lang in bundle.languages})
+        save_pokedex(tmp, pokedex, bundle.languages)
+        save_calibration(tmp, bundle.calibration)
+        if out.exists():
+            out.rmdir()
+        tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m recognizer.enrol", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True, help="model folder or Hub id to start from")
+    parser.add_argument("--audio", action="append", required=True, help="a reference recording (repeat for more)")
+    parser.add_argument("--label", required=True, help="the name the model answers for the enrolled sound")
+    parser.add_argument("--output", required=True, help="new model folder to write")
+    parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN, help="logit margin of the references (default 2)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from recognizer.loading import ModelNotFoundError
+    from recognizer.recording import RecordingError
+
+    try:
+        row = enrol(args.model, args.audio, args.label, args.output, args.margin)
+    except (EnrolError, RecordingError, ModelNotFoundError) as err:
+        print(f"enrol: {err}", file=sys.stderr)
+        return 2
+    print(f"enrolled {args.label!r} into {args.output} ({row.reference_windows} reference windows, "
+          f"margin {row.reference_margin:.2f} logits)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""Enrolment adds a sound from reference recordings without retraining, and keeps every earlier answer."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from frontend.audio import SAMPLE_RATE
+from recognizer.enrol import EnrolError, enrol, main
+from tests.synthetic import fake_cry, write_audio
+from tests.tiny_model import LABELS, trained_tiny_model
+
+NEW_CLASS = 5
+"""A fake_cry class the tiny model never trained on (a falling 523 Hz call; the trained ones rise)."""
+
+
+@pytest.fixture(scope="module")
+def enrolled(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("enrol")
+    reference = write_audio(folder / "ref.wav", np.concatenate([np.zeros(4000, np.float32), fake_cry(NEW_CLASS, 1.2, seed=11)]))
+    out = folder / "model"
+    row = enrol(str(trained_tiny_model()), [str(reference)], "Newmon", str(out))
+    return out, row
+
+
+def test_the_folder_loads_in_pipeline_with_the_new_label(enrolled):
+    from transformers import pipeline
+
+    out, row = enrolled
+    config = json.loads((out / "config.json").read_text())
+    assert config["id2label"][str(len(LABELS))] == "Newmon" and len(config["id2label"]) == len(LABELS) + 1
+    assert row.reference_margin == pytest.approx(2.0, abs=1e-3)
+    clf = pipeline("audio-classification", model=str(out), device="cpu")
+    answers = clf({"raw": fake_cry(NEW_CLASS, 1.0, seed=99), "sampling_rate": SAMPLE_RATE}, top_k=2)
+    assert answers[0]["label"] == "Newmon"
+    pokedex = json.loads((out / "pokedex.json").read_text())
+    assert pokedex["species"]["Newmon"]["names"]["en"] == "Newmon"
+
+
+def test_new_takes_of_the_enrolled_sound_are_named_and_the_old_head_is_untouched(enrolled):
+    from recognizer.loading import load_model
+    from recognizer.predict import Recognizer
+
+    out, _ = enrolled
+    after = Recognizer.from_pretrained(str(out))
+    rng = np.random.default_rng(5)
+    for seed in range(4):  # other takes: other length, noise, level, a lead-in
+        take = fake_cry(NEW_CLASS, float(rng.uniform(0.8, 1.6)), seed=100 + seed) * float(rng.uniform(0.05, 0.8))
+        take = np.concatenate([np.zeros(int(rng.uniform(0, 1) * SAMPLE_RATE), np.float32), take])
+        take = take + 1e-3 * rng.standard_normal(len(take)).astype(np.float32)
+        assert after.predict(take).top.label == "Newmon", seed
+    # every existing row (and the backbone) is kept bit for bit: old logits are unchanged, only the new row is added
+    old, new = load_model(str(trained_tiny_model())).model.state_dict(), after.bundle.model.state_dict()
+    for key, value in old.items():
+        if "classifier.dense" in key:
+            assert new[key].shape[0] == value.shape[0] + 1 and bool((new[key][:-1] == value).all()), key
+        else:
+            assert bool((new[key] == value).all()), key
+
+
+@pytest.mark.shared
+def test_on_the_embedded_model_a_chiptune_is_enrolled_and_gen1_answers_stay(shared_pokeapi, tmp_path):
+    """The tiny model's 3-class embedding cannot hold a 4th sound; the embedded 151-species model can."""
+    from frontend.audio import decode_audio
+    from recognizer.predict import Recognizer
+
+    def chiptune(seconds: float = 1.0) -> np.ndarray:  # a square-wave arpeggio, nothing like a Gen-1 cry
+        t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+        notes = np.array([660.0, 990.0, 880.0, 1320.0])[(np.floor(t * 8).astype(int) * 3) % 4]
+        return (0.3 * np.sign(np.sin(2 * np.pi * notes * t))).astype(np.float32)
+
+    reference = write_audio(tmp_path / "chip.wav", chiptune())
+    enrol("models/default", [str(reference)], "Chipmon", str(tmp_path / "model"))
+    before, after = Recognizer.from_pretrained("models/default"), Recognizer.from_pretrained(str(tmp_path / "model"))
+    rng = np.random.default_rng(0)
+    named = 0
+    for _ in range(10):  # captures at 20 dB SNR, at any level
+        x = chiptune(float(rng.uniform(0.7, 1.3))) * float(rng.uniform(0.05, 0.9))
+        x = x + rng.standard_normal(len(x)).astype(np.float32) * np.sqrt(np.mean(x**2) / 100)
+        named += after.predict(x).top.label == "Chipmon"
+    assert named >= 9
+    cries = shared_pokeapi / "cries" / "cries" / "pokemon"
+    for rendition, pokemon_id in [(r, i) for r in ("latest", "legacy") for i in range(1, 152, 10)]:
+        x = decode_audio(cries / rendition / f"{pokemon_id}.ogg")
+        assert after.predict(x).top.label == before.predict(x).top.label, (rendition, pokemon_id)
+
+
+def test_bad_input_is_refused_with_a_clear_message(tmp_path, capsys):
+    model = str(trained_tiny_model())
+    silent = write_audio(tmp_path / "silent.wav", np.zeros(SAMPLE_RATE, np.float32))
+    with pytest.raises(EnrolError, match="already names it"):
+        enrol(model, [str(silent)], LABELS[0], str(tmp_path / "a"))
+    with pytest.raises(EnrolError, match="silent"):
+        enrol(model, [str(silent)], "Quiet", str(tmp_path / "b"))
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("x")
+    assert main(["--model", model, "--audio", str(silent), "--label", "X", "--output", str(tmp_path / "full")]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert main(["--model", model, "--audio", str(tmp_path / "missing.wav"), "--label", "X", "--output", str(tmp_path / "c")]) == 2
+    assert "missing.wav" in capsys.readouterr().err
