@@ -84,7 +84,7 @@ def trained_models(folder: str):
 def onnx_sessions(model, max_length: int, mels: int, folder: Path, threads: int):
     """ONNX Runtime sessions (fp32, dynamic int8) of ``model``; ``({}, reason)`` when export is unavailable.
 
-    Exporting needs the ``onnx`` package, which the project does not require: without it the rows are
+    Exporting needs the ``onnx`` package, a benchmark-only requirement (requirements-bench.txt, part of the dev set-up): without it the rows are
     skipped and the reason printed.
     """
     import torch

@@ -30,7 +30,7 @@ fi
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 req=requirements.txt; [ "$dev" = 1 ] && req=requirements-dev.txt
-stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)-$dev"
+stamp=".venv/.installed-$(cat requirements*.txt | sha1sum | cut -c1-12)-$dev"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages from $req into .venv (first run: a few minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
