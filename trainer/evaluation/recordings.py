@@ -118,7 +118,7 @@ def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) ->
 
 def _cell(summary: dict) -> str:
     if not summary["n"]:
-        return "0 | | | | "
+        return "0 | – | – | – | –"
     precision = "–" if summary["precision"] is None else f"{summary['precision']:.1%}"
     return (f"{summary['n']} | {summary['top1']:.1%} | {summary[f'top{TOP_K}']:.1%} | {summary['answered']:.1%} | "
             f"{precision}")
