@@ -63,6 +63,7 @@ def confusion_classes(counts: np.ndarray, limit: int = MAX_NAMED_CLASSES) -> np.
 
 def plot_confusion(labels: np.ndarray, preds: np.ndarray, names: list[str], path: Path) -> None:
     """Row-normalised confusion matrix with class names (scikit-learn's display); large ones as their top confusions."""
+    from matplotlib.colors import PowerNorm
     from sklearn.metrics import ConfusionMatrixDisplay
 
     plt = _pyplot()
@@ -73,17 +74,19 @@ def plot_confusion(labels: np.ndarray, preds: np.ndarray, names: list[str], path
     size = min(4 + len(keep) * 0.3, 24)
     fig, ax = plt.subplots(figsize=(size, size))
     display = ConfusionMatrixDisplay(sub, display_labels=[names[c] for c in keep])
-    display.plot(ax=ax, cmap="viridis", include_values=len(keep) <= 12, xticks_rotation="vertical", colorbar=True,
-                 im_kw={"vmin": 0, "vmax": 1})
+    norm = PowerNorm(0.5, vmin=0, vmax=1)  # a square-root scale, so that a few mistakes stand out beside the diagonal
+    display.plot(ax=ax, cmap="viridis", include_values=len(keep) <= 12, xticks_rotation="vertical", colorbar=False,
+                 im_kw={"norm": norm})
+    fig.colorbar(display.im_, ax=ax, fraction=0.046, pad=0.02)
     for label in ax.get_xticklabels() + ax.get_yticklabels():
         label.set_fontsize(7)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     if len(keep) < len(names):
         ax.set_title(f"Confusion matrix: the {len(keep)} of {len(names)} classes in the most frequent mistakes\n"
-                     "(rows normalised over all predictions)")
+                     "(rows normalised over all predictions; square-root colour scale)")
     else:
-        ax.set_title("Confusion matrix (rows normalised)")
+        ax.set_title("Confusion matrix (rows normalised; square-root colour scale)")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
