@@ -20,7 +20,8 @@ import torch
 from torch import nn
 from transformers.modeling_outputs import SequenceClassifierOutput
 
-from .features import FbankCollator, FbankStore, cache_entry
+from .fbank_store import FbankStore
+from .features import FbankCollator, cache_entry
 
 logger = logging.getLogger(__name__)
 
