@@ -2,7 +2,7 @@
 
 ``capture`` is ``augmented`` plus the chain a phone hears: the cry inside a ``CLIP_SECONDS`` recording
 with background before and after, a loudspeaker, a room, a microphone, gain / clipping / AGC and a
-lossy codec (see :mod:`dataset_builder.capture`). Every random draw comes from the ``rng`` passed to
+lossy codec (see :mod:`dataset_builder.augment`). Every random draw comes from the ``rng`` passed to
 :meth:`VariantMaker.make`, and every resource a split uses (background recordings, rooms) belongs to
 that split only, so train and test share neither recordings nor rooms nor random streams.
 """
@@ -19,29 +19,27 @@ from common.files import default_cache_dir
 from frontend.audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS
 from frontend.levels import peak_normalise, remove_dc, rms_dbfs, sounding_span
 
-from .backgrounds import BackgroundBank
-from .capture import (
+from .augment import (
     CODEC_FORMATS,
+    AddBackground,
     AutomaticGainControl,
     Clipping,
     Codec,
     Gain,
-    Loudspeaker,
-    Microphone,
-    PlaceInRecording,
-    RoomReverb,
-    simulate_rir_banks,
-)
-from .schema import CONDITIONS, SPLITS
-from .transforms import (
-    AddBackground,
     HighPassFilter,
+    Loudspeaker,
     LowPassFilter,
+    Microphone,
     OneOf,
     PitchShift,
+    PlaceInRecording,
+    RoomReverb,
     TimeStretch,
-    stretch_and_shift,
 )
+from .backgrounds import BackgroundBank
+from .dsp import stretch_and_shift
+from .rooms import simulate_rir_banks
+from .schema import CONDITIONS, SPLITS
 
 FAMILIES = ("time_stretch", "pitch_shift", "filter", "background")
 """The original project's augmentation families, in the order they are applied."""
