@@ -5,7 +5,8 @@ import pytest
 from spectral import cents, peak_frequency
 from synthetic import fake_cry, tone
 
-from dataset_builder.transforms import TimeStretch, stretch_and_shift
+from dataset_builder.augment import TimeStretch
+from dataset_builder.dsp import stretch_and_shift
 from frontend.audio import SAMPLE_RATE
 
 
