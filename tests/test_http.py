@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from dataset_builder import http as http_mod
+import common.files
 from dataset_builder.http import USER_AGENT, DownloadError, HttpClient, HttpConfig
 
 
@@ -121,7 +121,7 @@ def test_cache_writes_are_atomic(httpserver, tmp_path, monkeypatch):
     def crash(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr(http_mod.os, "replace", crash)
+    monkeypatch.setattr(common.files.os, "replace", crash)  # the cache writes through common.files
     with pytest.raises(OSError, match="disk full"):
         c.get(httpserver.url_for("/big"))
     cached = c.cache_path(httpserver.url_for("/big"))
