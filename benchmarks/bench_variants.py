@@ -51,12 +51,12 @@ def load_cries(shared: Path, n: int):
 
 def instrument(stage_times: dict, stage_calls: dict) -> None:
     """Wrap every capture transform's ``apply`` to time it (per class, and per codec)."""
-    from dataset_builder import capture, transforms, variants
+    from dataset_builder import augment, variants
 
     classes = [
-        capture.PlaceInRecording, capture.Loudspeaker, capture.RoomReverb, capture.Microphone, capture.Gain,
-        capture.Clipping, capture.AutomaticGainControl, capture.Codec, transforms.AddBackground, transforms.OneOf,
-        transforms.TimeStretch, transforms.PitchShift,
+        augment.PlaceInRecording, augment.Loudspeaker, augment.RoomReverb, augment.Microphone, augment.Gain,
+        augment.Clipping, augment.AutomaticGainControl, augment.Codec, augment.AddBackground, augment.OneOf,
+        augment.TimeStretch, augment.PitchShift,
     ]
     for cls in classes:
         original = cls.apply

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from transformers import HfArgumentParser
 
-    from dataset_builder.transforms import stretch_and_shift
+    from dataset_builder.dsp import stretch_and_shift
     from frontend.audio import decode_audio
 
     (args,) = HfArgumentParser(PitchCueArguments).parse_args_into_dataclasses(args=argv, look_for_args_file=False)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,16 +73,69 @@ class OriginalTask:
     jobs: list[VariantJob]
 
 
+@dataclass
+class _Plan:
+    """What a build will do, settled before any cry is downloaded."""
+
+    source: Source
+    http: HttpClient
+    target: Path
+    cache: Path
+    species: list[Species]
+    renditions: list[str]
+    policy: SplitPolicy
+    background_config: Any
+    bank: Any
+
+
 def build(source_config: SourceConfig, build_config: BuildConfig, augment_config=None) -> BuildResult:
     """Run a whole build and return where it went and what it holds; raises on any unusable input.
 
     ``augment_config`` sets every variant range but the background SNR, which ``build_config`` gives.
     """
-    from .backgrounds import BackgroundBank, BackgroundConfig
     from .variants import AugmentConfig, VariantMaker
 
     start = time.perf_counter()
-    # Every flag is checked before anything is downloaded.
+    plan = _plan(source_config, build_config)
+    refs, cries, missing = _gather_cries(plan, build_config)
+    snr_db = (build_config.min_snr_db, build_config.max_snr_db)
+    augment_config = replace(augment_config, snr_db=snr_db) if augment_config else AugmentConfig(snr_db=snr_db)
+    maker = VariantMaker(augment_config, plan.bank, seed=build_config.seed)  # simulates rooms (cached)
+    labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
+    label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
+    # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order.
+    refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition))
+    tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), plan.policy.jobs(r)) for r in refs]
+    feats = features([s.name for s in labelled])
+    with atomic_folder(plan.target) as tmp:
+        counts, variant_seconds = _write_splits(tmp, feats, tasks, maker, build_config)
+        card = CardInfo(
+            features=feats,
+            counts=counts,
+            policy_text=plan.policy.describe(),
+            command=command_line(source_config, build_config),
+            source=plan.source.name,
+            source_urls=_source_urls(source_config),
+            n_species=len(labelled),
+            renditions=sorted({r.rendition for r in refs}),
+            seed=build_config.seed,
+            backgrounds=_describe_backgrounds(plan.background_config, plan.bank.summary()),
+            missing=missing,
+            versions=_versions(),
+            pitch_semitones=tuple(maker.config.pitch_semitones),
+        )
+        (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
+    result = BuildResult(plan.target, counts, missing, time.perf_counter() - start, variant_seconds, plan.http.requests)
+    logger.info("wrote %d rows to %s in %.1f s (%s)", result.rows, plan.target, result.seconds, _counts_text(counts))
+    if build_config.push_to_hub:
+        result.hub_url = _push(plan.target, build_config)
+    return result
+
+
+def _plan(source_config: SourceConfig, build_config: BuildConfig) -> _Plan:
+    """Check every flag, read the Pokédex, settle the selection and the backgrounds: all before any cry download."""
+    from .backgrounds import BackgroundBank, BackgroundConfig
+
     ids, generations = parse_ids(source_config.ids), parse_generations(source_config.generations)
     requested_renditions = parse_list(source_config.renditions)
     target = check_output(build_config.output)
@@ -105,72 +159,57 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
         cache_dir=str(cache / "backgrounds"),
     )
     bank = BackgroundBank.build(background_config, seed=build_config.seed)  # fails fast on an unusable music folder
+    return _Plan(source, http, target, cache, species, renditions, policy, background_config, bank)
 
-    refs = source.cry_refs(species, renditions)
-    cries, missing = download_cries(source, refs)
+
+def _gather_cries(plan: _Plan, build_config: BuildConfig) -> tuple[list[CryRef], dict[str, np.ndarray], list[tuple[str, str]]]:
+    """Download and validate the selected cries: the usable refs, their samples by URL, and the failures."""
+    refs = plan.source.cry_refs(plan.species, plan.renditions)
+    cries, missing = download_cries(plan.source, refs)
     if missing and not build_config.allow_missing:
-        raise BuildError(_failure_report(missing, len(refs), cache))
+        raise BuildError(_failure_report(missing, len(refs), plan.cache))
     if missing:
-        logger.warning("%s", _failure_report(missing, len(refs), cache, allowed=True))
+        logger.warning("%s", _failure_report(missing, len(refs), plan.cache, allowed=True))
     refs = [r for r in refs if r.url in cries]
     if not refs:
         raise BuildError("no usable cry: every download or validation failed (see above)")
     if build_config.holdout_rendition and all(r.rendition == build_config.holdout_rendition for r in refs):
         raise BuildError(f"--holdout-rendition {build_config.holdout_rendition}: no other rendition left for train")
+    return refs, cries, missing
 
-    snr_db = (build_config.min_snr_db, build_config.max_snr_db)
-    augment_config = replace(augment_config, snr_db=snr_db) if augment_config else AugmentConfig(snr_db=snr_db)
-    maker = VariantMaker(augment_config, bank, seed=build_config.seed)  # simulates rooms (cached)
-    labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
-    label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
-    feats = features([s.name for s in labelled])
-    # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order.
-    refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition))
-    tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), policy.jobs(r)) for r in refs]
+
+def _write_splits(
+    folder: Path, feats, tasks: list[OriginalTask], maker, build_config: BuildConfig
+) -> tuple[dict[str, dict[str, int]], float]:
+    """Make every variant (in parallel) and write the split shards: rows per split and condition, seconds taken."""
     splits_used = [s for s in SPLITS if any(job.split == s for task in tasks for job in task.jobs)]
+    writers = {s: SplitWriter(feats, folder, s) for s in splits_used}
+    counts = {s: dict.fromkeys(CONDITIONS, 0) for s in splits_used}
+    variant_start = time.perf_counter()
+    for task_rows in make_variants(tasks, maker, build_config.seed, build_config.num_proc):
+        for job, row in task_rows:
+            writers[job.split].write(row)
+            counts[job.split][job.condition] += 1
+    variant_seconds = time.perf_counter() - variant_start
+    for writer in writers.values():
+        writer.close()
+    return counts, variant_seconds
 
-    with atomic_folder(target) as tmp:
-        writers = {s: SplitWriter(feats, tmp, s) for s in splits_used}
-        counts = {s: dict.fromkeys(CONDITIONS, 0) for s in splits_used}
-        variant_start = time.perf_counter()
-        for task_rows in make_variants(tasks, maker, build_config.seed, build_config.num_proc):
-            for job, row in task_rows:
-                writers[job.split].write(row)
-                counts[job.split][job.condition] += 1
-        variant_seconds = time.perf_counter() - variant_start
-        for writer in writers.values():
-            writer.close()
-        card = CardInfo(
-            features=feats,
-            counts=counts,
-            policy_text=policy.describe(),
-            command=command_line(source_config, build_config),
-            source=source.name,
-            source_urls=_source_urls(source_config),
-            n_species=len(labelled),
-            renditions=sorted({r.rendition for r in refs}),
-            seed=build_config.seed,
-            backgrounds=_describe_backgrounds(background_config, bank.summary()),
-            missing=missing,
-            versions=_versions(),
-            pitch_semitones=tuple(maker.config.pitch_semitones),
-        )
-        (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
-    result = BuildResult(target, counts, missing, time.perf_counter() - start, variant_seconds, http.requests)
-    logger.info("wrote %d rows to %s in %.1f s (%s)", result.rows, target, result.seconds, _counts_text(counts))
-    if build_config.push_to_hub:
-        from .hub import push_folder
 
-        try:
-            result.hub_url = push_folder(target, build_config.push_to_hub, private=build_config.private)
-        except Exception as err:  # the Hub client raises many types; the built folder is kept either way
-            raise BuildError(
-                f"the dataset is built at {target}, but --push-to-hub {build_config.push_to_hub} failed "
-                f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); check HF_ENDPOINT / HF_TOKEN "
-                "and push the folder again (a rebuild reuses the download cache)"
-            ) from err
-        logger.info("pushed to %s", result.hub_url)
-    return result
+def _push(target: Path, build_config: BuildConfig) -> str:
+    """Publish the built folder; a failure keeps it and says how to push again."""
+    from .hub import push_folder
+
+    try:
+        url = push_folder(target, build_config.push_to_hub, private=build_config.private)
+    except Exception as err:  # the Hub client raises many types; the built folder is kept either way
+        raise BuildError(
+            f"the dataset is built at {target}, but --push-to-hub {build_config.push_to_hub} failed "
+            f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); check HF_ENDPOINT / HF_TOKEN "
+            "and push the folder again (a rebuild reuses the download cache)"
+        ) from err
+    logger.info("pushed to %s", url)
+    return url
 
 
 def _select(

@@ -12,7 +12,7 @@ from scipy import signal as sps
 
 from frontend.audio import SAMPLE_RATE
 
-from .transforms import butterworth_sos
+from .dsp import butterworth_sos
 
 PROCEDURAL_KINDS = ("chiptune", "noise", "babble")
 

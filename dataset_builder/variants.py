@@ -2,7 +2,7 @@
 
 ``capture`` is ``augmented`` plus the chain a phone hears: the cry inside a ``CLIP_SECONDS`` recording
 with background before and after, a loudspeaker, a room, a microphone, gain / clipping / AGC and a
-lossy codec (see :mod:`dataset_builder.capture`). Every random draw comes from the ``rng`` passed to
+lossy codec (see :mod:`dataset_builder.augment`). Every random draw comes from the ``rng`` passed to
 :meth:`VariantMaker.make`, and every resource a split uses (background recordings, rooms) belongs to
 that split only, so train and test share neither recordings nor rooms nor random streams.
 """
@@ -19,29 +19,27 @@ from common.files import default_cache_dir
 from frontend.audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS
 from frontend.levels import peak_normalise, remove_dc, rms_dbfs, sounding_span
 
-from .backgrounds import BackgroundBank
-from .capture import (
+from .augment import (
     CODEC_FORMATS,
+    AddBackground,
     AutomaticGainControl,
     Clipping,
     Codec,
     Gain,
-    Loudspeaker,
-    Microphone,
-    PlaceInRecording,
-    RoomReverb,
-    simulate_rir_banks,
-)
-from .schema import CONDITIONS, SPLITS
-from .transforms import (
-    AddBackground,
     HighPassFilter,
+    Loudspeaker,
     LowPassFilter,
+    Microphone,
     OneOf,
     PitchShift,
+    PlaceInRecording,
+    RoomReverb,
     TimeStretch,
-    stretch_and_shift,
 )
+from .backgrounds import BackgroundBank
+from .dsp import stretch_and_shift
+from .rooms import simulate_rir_banks
+from .schema import CONDITIONS, SPLITS
 
 FAMILIES = ("time_stretch", "pitch_shift", "filter", "background")
 """The original project's augmentation families, in the order they are applied."""
@@ -93,6 +91,21 @@ class AugmentConfig:
     codec_probability: float = 0.9
 
     def __post_init__(self) -> None:
+        self._check_families()
+        self._check_ranges()
+        self._check_capture()
+        try:  # the transforms check their own ranges too; surface any mismatch now, not at the first variant
+            _SplitChain.check(self)
+        except ValueError as err:
+            raise ValueError(f"AugmentConfig: {err}") from None
+        if max(abs(v) for v in self.pitch_semitones) > 1.5:
+            warnings.warn(
+                f"AugmentConfig.pitch_semitones={self.pitch_semitones}: beyond ±1.5 semitones a pitch shift can turn one "
+                "member of an evolution line into another (they share a base cry at different pitch)",
+                stacklevel=3,
+            )
+
+    def _check_families(self) -> None:
         unknown = [f for f in self.families if f not in FAMILIES]
         if unknown or not self.families or len(set(self.families)) != len(self.families):
             raise ValueError(f"AugmentConfig.families={self.families}: expected distinct names among {FAMILIES}")
@@ -104,6 +117,9 @@ class AugmentConfig:
                 f"AugmentConfig: min_families={self.min_families}, max_families={self.max_families}; "
                 f"expected 1 <= min <= max <= {len(self.families)} (the number of families)"
             )
+
+    def _check_ranges(self) -> None:
+        """Every (min, max) field within its allowed interval, and the scalar levels."""
         checks = {
             "stretch_rate": (0.5, 2.0),
             "pitch_semitones": (-12.0, 12.0),
@@ -127,14 +143,20 @@ class AugmentConfig:
         for name, (lower, upper) in checks.items():
             _check_range_field(name, getattr(self, name), lower, upper)
             setattr(self, name, tuple(getattr(self, name)))
-        if self.speaker_low_cut_hz[1] >= self.speaker_high_cut_hz[0]:
-            raise ValueError(
-                f"AugmentConfig: speaker_low_cut_hz={self.speaker_low_cut_hz} must lie below speaker_high_cut_hz={self.speaker_high_cut_hz}"
-            )
         for name, lower, upper in (("trim_top_db", 10.0, 120.0), ("peak_dbfs", -40.0, 0.0), ("clip_seconds", 0.5, 60.0)):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not lower <= value <= upper:
                 raise ValueError(f"AugmentConfig.{name}={value!r}: expected a number in [{lower}, {upper}]")
+        if any(int(v) != v for v in self.filter_order):
+            raise ValueError(f"AugmentConfig.filter_order={self.filter_order}: expected integer orders")
+        self.filter_order = tuple(int(v) for v in self.filter_order)
+
+    def _check_capture(self) -> None:
+        """The capture chain's settings that are not plain ranges: pass band, margins, probabilities, rooms, codecs."""
+        if self.speaker_low_cut_hz[1] >= self.speaker_high_cut_hz[0]:
+            raise ValueError(
+                f"AugmentConfig: speaker_low_cut_hz={self.speaker_low_cut_hz} must lie below speaker_high_cut_hz={self.speaker_high_cut_hz}"
+            )
         if not 0 <= self.min_margin_seconds < self.clip_seconds / 4:
             raise ValueError(f"AugmentConfig.min_margin_seconds={self.min_margin_seconds}: expected 0 to clip_seconds/4")
         for name in ("agc_probability", "codec_probability"):
@@ -149,20 +171,7 @@ class AugmentConfig:
         bad_codecs = [c for c in self.codecs if c not in CODEC_FORMATS]
         if bad_codecs or not self.codecs:
             raise ValueError(f"AugmentConfig.codecs={self.codecs}: expected some of {tuple(CODEC_FORMATS)}")
-        if any(int(v) != v for v in self.filter_order):
-            raise ValueError(f"AugmentConfig.filter_order={self.filter_order}: expected integer orders")
-        self.filter_order = tuple(int(v) for v in self.filter_order)
         self.codecs = tuple(self.codecs)
-        try:  # the transforms check their own ranges too; surface any mismatch now, not at the first variant
-            _SplitChain.check(self)
-        except ValueError as err:
-            raise ValueError(f"AugmentConfig: {err}") from None
-        if max(abs(v) for v in self.pitch_semitones) > 1.5:
-            warnings.warn(
-                f"AugmentConfig.pitch_semitones={self.pitch_semitones}: beyond ±1.5 semitones a pitch shift can turn one "
-                "member of an evolution line into another (they share a base cry at different pitch)",
-                stacklevel=3,
-            )
 
 
 def _check_range_field(name: str, value: Any, lower: float, upper: float) -> None:

@@ -1,4 +1,4 @@
-"""The interface every cry source implements, and a registry of them by ``--source`` name."""
+"""The interface every cry source implements (the registry by ``--source`` name is in ``__init__``)."""
 
 from __future__ import annotations
 
@@ -54,20 +54,3 @@ class Source(ABC):
     def fetch(self, refs: Sequence[CryRef]) -> dict[str, bytes | DownloadError]:
         """The raw bytes of each cry by URL (cached); failures are returned, not raised."""
         return self.http.get_many([r.url for r in refs], progress=f"{self.name}: cries")
-
-
-SOURCES: dict[str, type[Source]] = {}
-
-
-def register(cls: type[Source]) -> type[Source]:
-    SOURCES[cls.name] = cls
-    return cls
-
-
-def make_source(config: SourceConfig, http: HttpClient) -> Source:
-    """The source ``config.source`` names; an unknown name is an error listing the known ones."""
-    from . import folder, pokeapi, pokebip  # noqa: F401  (registers them)
-
-    if config.source not in SOURCES:
-        raise SourceError(f"--source: unknown source {config.source!r}; expected one of {', '.join(sorted(SOURCES))}")
-    return SOURCES[config.source](config, http)

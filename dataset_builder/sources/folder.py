@@ -15,14 +15,13 @@ from frontend.audio import AUDIO_EXTENSIONS
 from ..http import DownloadError
 from ..schema import NAME_LANGUAGES, CryRef, Species, name_column
 from ..selection import generation_of
-from .base import Source, SourceError, register
+from .base import Source, SourceError
 from .pokeapi import enrich
 
 METADATA_FILE = "metadata.csv"
 DEFAULT_RENDITION = "latest"
 
 
-@register
 class FolderSource(Source):
     """Cries read from disk; ``source_url`` is the file's ``file://`` URI."""
 

@@ -6,7 +6,7 @@ import csv
 import io
 
 from ..schema import Species
-from .base import Source, SourceError, register
+from .base import Source, SourceError
 
 CSV_PATH = "data/v2/csv"
 LEGACY_LAST_ID = 649
@@ -32,7 +32,6 @@ def _rows(text: bytes, name: str) -> list[dict[str, str]]:
     return rows
 
 
-@register
 class PokeapiSource(Source):
     """Names in every language PokeAPI has, types and generation from the CSVs; ``latest``/``legacy`` cries."""
 

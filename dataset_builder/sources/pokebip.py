@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 from ..http import DownloadError
 from ..schema import Species
 from ..selection import generation_of
-from .base import Source, SourceError, register
+from .base import Source, SourceError
 from .pokeapi import enrich
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,6 @@ def parse_pokedex_page(html: str | bytes, page_url: str) -> list[tuple[Species, 
     return [out[k] for k in sorted(out)]
 
 
-@register
 class PokebipSource(Source):
     """French names and mp3 cries from pokebip.com; other languages from the PokeAPI CSVs when reachable."""
 

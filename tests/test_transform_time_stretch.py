@@ -5,7 +5,8 @@ import pytest
 from spectral import cents, peak_frequency
 from synthetic import fake_cry, tone
 
-from dataset_builder.transforms import TimeStretch, stretch_and_shift
+from dataset_builder.augment import TimeStretch
+from dataset_builder.dsp import stretch_and_shift
 from frontend.audio import SAMPLE_RATE
 
 
@@ -47,3 +48,19 @@ def test_keeps_a_cry_finite_and_bounded():
 def test_bad_ranges_raise(low, high):
     with pytest.raises(ValueError, match="rate"):
         TimeStretch(low, high)
+
+
+@pytest.mark.parametrize("rate", [0.85, 1.0, 1.12])
+def test_audiomentations_stretcher_is_the_seeded_signalsmith_stretch(rate):
+    """audiomentations builds its stretcher without a seed; the variants stay reproducible only while the
+    output does not depend on it (true for python-stretch 0.3.1's default preset). A new version that
+    breaks this fails here."""
+    import python_stretch
+
+    x = fake_cry(4, 0.7)
+    seeded = python_stretch.Signalsmith.Stretch(12345)
+    seeded.preset(1, float(SAMPLE_RATE))
+    seeded.timeFactor = rate
+    expected = seeded.process(x[None, :])[0][: round(len(x) / rate)]
+    out = stretch_and_shift(x, SAMPLE_RATE, rate=rate)
+    assert out.tobytes() == np.pad(expected, (0, len(out) - len(expected))).astype(np.float32).tobytes()

@@ -5,7 +5,7 @@ import pytest
 from spectral import cents, peak_frequency
 from synthetic import tone
 
-from dataset_builder.transforms import PitchShift
+from dataset_builder.augment import PitchShift
 from frontend.audio import SAMPLE_RATE
 
 
