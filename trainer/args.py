@@ -95,8 +95,21 @@ class DataArguments:
     train_split: str = field(default="train")
     eval_split: str = field(default="validation")
     test_split: str = field(default="test", metadata={"help": "Reported after training; '' to skip."})
-    audio_column: str = field(default="audio")
-    label_column: str = field(default="label")
+    audio_column: str = field(
+        default="audio",
+        metadata={"aliases": ["--audio-column-name"], "help": "The datasets.Audio column (resampled to 16 kHz on load)."},
+    )
+    label_column: str = field(
+        default="label",
+        metadata={"aliases": ["--label-column-name"], "help": "The ClassLabel (or string) column naming each clip's class."},
+    )
+    train_val_split: float | None = field(
+        default=None,
+        metadata={
+            "help": "When the dataset has no --eval-split, hold out this fraction of the train split (stratified by "
+            "label, drawn with --seed) as validation, e.g. 0.2."
+        },
+    )
     extra_train_datasets: str | None = field(
         default=None,
         metadata={
@@ -139,6 +152,8 @@ class DataArguments:
     def __post_init__(self):
         if self.feature_dtype not in ("float32", "float16"):
             raise ValueError(f"--feature-dtype {self.feature_dtype!r}: expected float32 or float16")
+        if self.train_val_split is not None and not 0.0 < self.train_val_split < 1.0:
+            raise ValueError(f"--train-val-split must be a fraction in (0, 1), got {self.train_val_split}")
         if not 0.0 < self.target_precision <= 1.0:
             raise ValueError(f"--target-precision must be in (0, 1], got {self.target_precision}")
         for name in ("freq_mask", "time_mask", "num_masks", "early_stopping_patience"):
@@ -151,6 +166,13 @@ class TrainArguments(TrainingArguments):
     """``TrainingArguments`` with this task's defaults; every other Trainer flag works as usual."""
 
     output_dir: str | None = field(default=None, metadata={"help": "Where the model folder is written."})
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={
+            "help": "Train into a non-empty --output-dir (its old checkpoint-N folders are deleted first); without it "
+            "the trainer refuses, unless --resume-from-checkpoint continues the run there."
+        },
+    )
     push_to_hub: str | None = field(
         default=None, metadata={"help": "Hub repository id (REPO_ID) to push the final folder and card to."}
     )
@@ -179,7 +201,19 @@ class TrainArguments(TrainingArguments):
         self.push_to_hub = False  # the Trainer must not push checkpoints; train.py pushes the final folder once
         if self.push_to_hub_repo and not self.hub_model_id:
             self.hub_model_id = self.push_to_hub_repo
+        if not self.use_cpu and not has_accelerator():
+            # No GPU: say so, so that torchrun's processes join one gloo job instead of training copies, and so
+            # that the DataLoader does not warn on every run that pin_memory has no device to pin for.
+            self.use_cpu = True
         super().__post_init__()
+
+
+def has_accelerator() -> bool:
+    """Whether torch sees a GPU (or another accelerator) to train on."""
+    import torch
+
+    accelerator = getattr(torch, "accelerator", None)
+    return bool(accelerator.is_available()) if accelerator is not None else torch.cuda.is_available()
 
 
 def parser():

@@ -42,6 +42,55 @@ def base_model_origin(base_model: str | None, preset: str | None, _depth: int = 
     return origin + ")", None
 
 
+FRAMEWORKS = ("transformers", "torch", "datasets", "accelerate", "huggingface_hub")
+METRIC_TYPES = {"accuracy": ("accuracy", "Top-1 accuracy"), "top5_accuracy": ("accuracy", "Top-5 accuracy"),
+                "macro_f1": ("f1", "Macro F1")}
+
+
+def framework_versions() -> dict[str, str]:
+    """Installed versions of the libraries that trained the model (the card's "Framework versions")."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in FRAMEWORKS:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def eval_results(overall: dict, split: str) -> dict:
+    """The test metrics the card's ``model-index`` holds: ``{"split", metric: value}``."""
+    return {"split": split, **{k: round(float(overall[k]), 4) for k in METRIC_TYPES if overall.get(k) is not None}}
+
+
+def model_index(results: dict | None, dataset: str, hub_id: str | None) -> list:
+    """``EvalResult`` rows for ``ModelCardData`` (empty without a test evaluation)."""
+    from huggingface_hub import EvalResult
+
+    if not results:
+        return []
+    name = hub_id or Path(dataset).name
+    return [
+        EvalResult(task_type="audio-classification", task_name="Audio Classification", dataset_type=name,
+                   dataset_name=name, dataset_split=results["split"], metric_type=METRIC_TYPES[k][0],
+                   metric_name=METRIC_TYPES[k][1], metric_value=results[k])
+        for k in METRIC_TYPES if k in results
+    ]
+
+
+def hyperparameter_lines(hyperparameters: dict | None, versions: dict | None) -> str:
+    """The "Training procedure" section: hyperparameters and framework versions as bullet lists."""
+    if not hyperparameters and not versions:
+        return ""
+    lines = ["## Training procedure", "", "### Training hyperparameters", ""]
+    lines += [f"- {k}: {v}" for k, v in (hyperparameters or {}).items()]
+    lines += ["", "### Framework versions", ""]
+    lines += [f"- {k} {v}" for k, v in (versions or {}).items()]
+    return "\n".join(lines) + "\n"
+
+
 def model_card(
     *,
     dataset: str,
@@ -53,8 +102,15 @@ def model_card(
     max_length: int,
     trainable: str,
     extra_train_datasets: list[str] | tuple[str, ...] = (),
+    hyperparameters: dict | None = None,
+    framework_versions: dict | None = None,
+    eval_results: dict | None = None,
+    model_ref: str | None = None,
 ) -> str:
-    """The card's text (YAML header from ``huggingface_hub.ModelCardData`` + markdown)."""
+    """The card's text (YAML header from ``huggingface_hub.ModelCardData``, with a ``model-index``, + markdown).
+
+    ``model_ref`` is what ``pipeline(model=...)`` is given in the usage example: the Hub repository or the folder.
+    """
     from huggingface_hub import ModelCardData
 
     link, hub_id = dataset_link(dataset)
@@ -63,6 +119,8 @@ def model_card(
         link += ", with the train split of " + " and ".join(x[0] for x in extras) + " appended to its own"
     hub_ids = [i for i in [hub_id, *(x[1] for x in extras)] if i]
     origin, base_model = base_model_origin(base_model, preset)
+    model_ref = model_ref or "."
+    results = model_index(eval_results, dataset, hub_id)
     data = ModelCardData(
         library_name="transformers",
         pipeline_tag="audio-classification",
@@ -71,6 +129,8 @@ def model_card(
         datasets=hub_ids or None,
         metrics=["accuracy", "f1"],
         tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
+        model_name=Path(model_ref).name if results else None,
+        eval_results=results or None,
     )
     examples = ", ".join(label_names[:5]) + ("…" if len(label_names) > 5 else "")
     cal = calibration_report
@@ -86,7 +146,7 @@ few seconds of its cry: {len(label_names)} classes ({examples}). Inputs are {max
 
 ```python
 from transformers import pipeline
-classify = pipeline("audio-classification", model="PATH_OR_REPO")
+classify = pipeline("audio-classification", model={model_ref!r})
 classify("cry.wav", top_k=5)
 ```
 
@@ -107,10 +167,12 @@ microphone, in the who_tf_screamin app; and as a reproducible baseline for audio
   builder; real recordings in loud places will score lower than the numbers above.
 - Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
 - The cries are © The Pokémon Company; this model is a fan research project, not an official product.
-"""
+
+{hyperparameter_lines(hyperparameters, framework_versions)}"""
 
 
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
+    """Write ``README.md`` into the model folder atomically."""
     path = Path(output_dir) / "README.md"
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(model_card(**kwargs), encoding="utf-8")

@@ -184,6 +184,39 @@ def check_resume_labels(checkpoint: str, label_names: list[str]) -> None:
         )
 
 
+SHAPE_KEYS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "patch_size",
+              "frequency_stride", "time_stride", "num_mel_bins", "max_length")
+
+
+def check_resume_compatible(checkpoint: str, config, head_only: bool) -> None:
+    """A resumed checkpoint must hold the model this run builds: same shapes, and the same part trained.
+
+    Otherwise the ``Trainer`` would fail with pages of size mismatches (or, for a head-only checkpoint, load
+    nothing); this says which setting differs.
+    """
+    theirs = json.loads((Path(checkpoint) / "config.json").read_text())
+    diff = [f"{k} {theirs.get(k)} here {getattr(config, k, None)}" for k in SHAPE_KEYS if theirs.get(k) != getattr(config, k, None)]
+    if diff:
+        raise ModelError(
+            f"--resume-from-checkpoint {checkpoint}: holds another model ({'; '.join(diff)}); expected a checkpoint of "
+            "this run (same --model/--preset, --num-mel-bins, --max-length and dataset) — start a new run with "
+            "--overwrite-output-dir or another --output-dir"
+        )
+    weights = Path(checkpoint) / "model.safetensors"
+    if not weights.exists():
+        return
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "pt") as f:
+        theirs_head_only = all(k.startswith("classifier.") for k in f.keys())
+    if theirs_head_only != head_only:
+        kind = {True: "the head alone (frozen backbone, cached embeddings)", False: "the whole model"}
+        raise ModelError(
+            f"--resume-from-checkpoint {checkpoint}: trained {kind[theirs_head_only]}, this run trains "
+            f"{kind[head_only]}; expected the same --freeze, --unfreeze-last and --cache-embeddings as the run that wrote it"
+        )
+
+
 def reload_weights(model, checkpoint: str) -> None:
     """Load a Trainer checkpoint's weights into ``model`` through ``from_pretrained``'s key conversion.
 
