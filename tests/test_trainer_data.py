@@ -12,7 +12,14 @@ from dataset_builder.audio import encode_wav
 from tests.synthetic import audio_bytes, fake_cry
 from tests.trainer_fixtures import NAMES, make_cry_dataset, make_dataset_dict
 from trainer.args import ModelArguments, TrainArguments, parse_args
-from trainer.data import DatasetError, load_cry_dataset, prepare_columns, species_info, split_validation, validate
+from trainer.data import (
+    DatasetError,
+    load_cry_dataset,
+    prepare_columns,
+    species_info,
+    split_validation,
+    validate,
+)
 
 SPLITS = ["train", "validation", "test"]
 

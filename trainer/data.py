@@ -127,7 +127,7 @@ def split_validation(dsd, train_split: str, eval_split: str, fraction: float | N
     stratify = label_column if counts and min(counts.values()) >= 2 else None
     if stratify is None:
         logger.warning("--train-val-split: some class has a single train clip; validation is drawn without stratifying")
-    parts = train.train_test_split(test_size=fraction, seed=seed, stratify_by_column=stratify, keep_in_memory=True)
+    parts = train.train_test_split(test_size=fraction, seed=seed, stratify_by_column=stratify)
     out = DatasetDict(dsd)
     out[train_split], out[eval_split] = parts["train"], parts["test"]
     logger.info("--train-val-split %s: %d train and %d validation clips", fraction, len(parts["train"]), len(parts["test"]))
