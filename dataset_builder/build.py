@@ -152,6 +152,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
             missing=missing,
             versions=_versions(),
             pitch_semitones=tuple(maker.config.pitch_semitones),
+            data_dir=tmp / "data",
         )
         (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
     result = BuildResult(target, counts, missing, time.perf_counter() - start, variant_seconds, http.requests)
