@@ -1,8 +1,9 @@
 """The console scripts pyproject.toml declares point at real functions, and set-up installs them."""
 
 import importlib
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -381,8 +381,13 @@ def test_any_audio_dataset_trains_with_a_held_out_validation_fraction(work, tmp_
     DatasetDict(train=split(10, 0), test=split(3, 100)).save_to_disk(str(tmp_path / "animals"))
     out = tmp_path / "animals-model"
     args = ["--dataset", str(tmp_path / "animals"), "--train-val-split", "0.2", "--output-dir", str(out), "--init", "scratch",
-            "--preset", "tiny", "--num-train-epochs", "8", "--learning-rate", "3e-3", "--cache-dir", str(work / "cache"), *FAST]
+            "--preset", "tiny", "--num-train-epochs", "8", "--learning-rate", "3e-3", "--cache-dir", str(work / "cache"),
+            "--report-to", "tensorboard", "--early-stopping-patience", "0", *FAST]
     assert main(args) == 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(next(out.glob("runs/*/events.out.tfevents.*")).parent)).Reload()
+    assert len(events.Scalars("eval/accuracy")) == 8  # one point per epoch
     summary = json.loads((out / "train_summary.json").read_text())
     assert summary["clips"] == {"train": 24, "validation": 6, "test": 9} and summary["world_size"] == 1
     result = pipeline("audio-classification", model=str(out))(fake_cry(cry_index(1), seconds=1.0, seed=7), top_k=3)
