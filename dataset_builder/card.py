@@ -131,6 +131,29 @@ def card_yaml(info: CardInfo) -> str:
     return data.to_yaml()
 
 
+def build_section(info: CardInfo) -> list[str]:
+    """How the dataset was built (command, source, seed, software, left-out cries), then license and attribution."""
+    lines = [
+        "## How it was built",
+        "",
+        "```",
+        public_command(info.command),
+        "```",
+        "",
+        f"- Source: `{info.source}` — " + ", ".join(f"{k}: {public_url(v)}" for k, v in info.source_urls.items()),
+        f"- Seed: {info.seed} (the same command gives a byte-identical dataset).",
+        f"- Backgrounds: {info.backgrounds}",
+    ]
+    if info.versions:
+        lines.append("- Software: " + ", ".join(f"{k} {v}" for k, v in sorted(info.versions.items())))
+    if info.missing:
+        lines += ["", f"Left out (`--allow-missing`), {len(info.missing)} cries:", ""]
+        lines += [f"- {public_url(url)}: {reason}" for url, reason in info.missing]
+    lines += ["", "## License and attribution", "", ATTRIBUTION.get(info.source, ATTRIBUTION["folder"]), "",
+              f"License: `other` ({LICENSE_NAME}), terms at {LICENSE_LINK}. {COPYRIGHT}", ""]
+    return lines
+
+
 def render_card(info: CardInfo) -> str:
     """The whole README.md."""
     lines = ["---", card_yaml(info).strip(), "---", "", "# Pokémon cries, as a phone hears them", ""]
@@ -176,21 +199,6 @@ def render_card(info: CardInfo) -> str:
         "- `condition` (clean / augmented / capture), `background_kind`, `background_id`, `snr_db`, and `recipe`: JSON with "
         "every drawn parameter and the variant's random stream (`stream`: seed, split, Pokédex id, rendition, index).",
         "",
-        "## How it was built",
-        "",
-        "```",
-        public_command(info.command),
-        "```",
-        "",
-        f"- Source: `{info.source}` — " + ", ".join(f"{k}: {public_url(v)}" for k, v in info.source_urls.items()),
-        f"- Seed: {info.seed} (the same command gives a byte-identical dataset).",
-        f"- Backgrounds: {info.backgrounds}",
     ]
-    if info.versions:
-        lines.append("- Software: " + ", ".join(f"{k} {v}" for k, v in sorted(info.versions.items())))
-    if info.missing:
-        lines += ["", f"Left out (`--allow-missing`), {len(info.missing)} cries:", ""]
-        lines += [f"- {public_url(url)}: {reason}" for url, reason in info.missing]
-    lines += ["", "## License and attribution", "", ATTRIBUTION.get(info.source, ATTRIBUTION["folder"]), "",
-              f"License: `other` ({LICENSE_NAME}), terms at {LICENSE_LINK}. {COPYRIGHT}", ""]
+    lines += build_section(info)
     return "\n".join(lines)

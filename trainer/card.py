@@ -91,6 +91,23 @@ def hyperparameter_lines(hyperparameters: dict | None, versions: dict | None) ->
     return "\n".join(lines) + "\n"
 
 
+def card_metadata(base_model: str | None, hub_datasets: list[str], results: list, model_name: str):
+    """The card's YAML header: pipeline, license, base model and datasets (Hub ids only), and the ``model-index``."""
+    from huggingface_hub import ModelCardData
+
+    return ModelCardData(
+        library_name="transformers",
+        pipeline_tag="audio-classification",
+        license="mit",
+        base_model=base_model,
+        datasets=hub_datasets or None,
+        metrics=["accuracy", "f1"],
+        tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
+        model_name=model_name if results else None,
+        eval_results=results or None,
+    )
+
+
 def model_card(
     *,
     dataset: str,
@@ -111,27 +128,14 @@ def model_card(
 
     ``model_ref`` is what ``pipeline(model=...)`` is given in the usage example: the Hub repository or the folder.
     """
-    from huggingface_hub import ModelCardData
-
     link, hub_id = dataset_link(dataset)
     extras = [dataset_link(d) for d in extra_train_datasets]
     if extras:
         link += ", with the train split of " + " and ".join(x[0] for x in extras) + " appended to its own"
-    hub_ids = [i for i in [hub_id, *(x[1] for x in extras)] if i]
     origin, base_model = base_model_origin(base_model, preset)
     model_ref = model_ref or "."
-    results = model_index(eval_results, dataset, hub_id)
-    data = ModelCardData(
-        library_name="transformers",
-        pipeline_tag="audio-classification",
-        license="mit",
-        base_model=base_model,
-        datasets=hub_ids or None,
-        metrics=["accuracy", "f1"],
-        tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
-        model_name=Path(model_ref).name if results else None,
-        eval_results=results or None,
-    )
+    data = card_metadata(base_model, [i for i in [hub_id, *(x[1] for x in extras)] if i],
+                         model_index(eval_results, dataset, hub_id), Path(model_ref).name)
     examples = ", ".join(label_names[:5]) + ("…" if len(label_names) > 5 else "")
     cal = calibration_report
     return f"""---

@@ -465,8 +465,22 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     summary["total_seconds"] = round(time.time() - started, 2)
     (out / "train_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     if targs.push_to_hub_repo:
-        from .hub import push_folder
-
-        push_folder(out, targs.push_to_hub_repo)
+        push_model(out, targs.push_to_hub_repo)
         summary["pushed_to"] = targs.push_to_hub_repo
     return summary
+
+
+def push_model(out: Path, repo_id: str) -> None:
+    """Upload the finished folder; a failure now (the Hub was checked before training) keeps the folder and says so."""
+    from .guards import RunError, hub_endpoint
+    from .hub import push_folder
+
+    try:
+        push_folder(out, repo_id)
+    except Exception as err:  # the Hub client raises many types; the trained folder is kept either way
+        first = str(err).splitlines()[0] if str(err) else ""
+        raise RunError(
+            f"the model is saved in {out}, but --push-to-hub {repo_id} failed at the Hugging Face Hub "
+            f"({hub_endpoint()}: {type(err).__name__}: {first}); push the folder again: "
+            f"hf upload {repo_id} {out} --exclude 'checkpoint-*/*'"
+        ) from err
