@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     from .args import parse_args
     from .data import DatasetError
     from .distributed import launch_cpu_processes, requested_cpu_processes
-    from .guards import RunError
+    from .guards import RunError, preflight
     from .model import ModelError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -25,10 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:  # a dataclass __post_init__ rejected a value
         print(f"error: {err}", file=sys.stderr)
         return 2
-    processes = requested_cpu_processes()
-    if processes > 1:
-        return launch_cpu_processes(processes, argv)
     try:
+        processes = requested_cpu_processes()
+        if processes > 1:
+            preflight(training_args)  # once, here, rather than after starting the processes
+            return launch_cpu_processes(processes, argv)
         from .train import train
 
         summary = train(model_args, data_args, training_args)

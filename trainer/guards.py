@@ -49,6 +49,13 @@ def check_output_dir(output_dir: str, overwrite: bool, resume, is_main: bool = T
             shutil.rmtree(folder)
 
 
+def preflight(targs, is_main: bool = True) -> None:
+    """Every check that needs no dataset or model: the output folder, then the Hub push."""
+    check_output_dir(targs.output_dir, targs.overwrite_output_dir, targs.resume_from_checkpoint, is_main=is_main)
+    if targs.push_to_hub_repo:
+        check_push_target(targs.push_to_hub_repo)
+
+
 def hub_endpoint() -> str:
     """The Hub the push goes to: ``$HF_ENDPOINT`` or huggingface.co."""
     return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")

@@ -203,13 +203,10 @@ def add_extra_train(dsd, names: list[str], data_args: DataArguments):
 def prepare(model_args: ModelArguments, data_args: DataArguments, targs: TrainArguments) -> Run:
     """Guards, model shape, dataset (loaded by the main process first), resume point and row selections."""
     from .data import condition_rows, subset, validate
-    from .guards import check_output_dir, check_push_target
+    from .guards import preflight
 
-    with targs.main_process_first(desc="output folder check"):
-        check_output_dir(targs.output_dir, targs.overwrite_output_dir, targs.resume_from_checkpoint,
-                         is_main=targs.process_index == 0)
-    if targs.push_to_hub_repo:
-        check_push_target(targs.push_to_hub_repo)
+    with targs.main_process_first(desc="output folder and Hub checks"):
+        preflight(targs, is_main=targs.process_index == 0)
     mels, patch, stride = model_shape(model_args)
     with targs.main_process_first(desc="dataset"):
         dsd, has_test = load_splits(data_args, targs.seed)
