@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU path in one prepared run (about 5 minutes on one GPU): builds a small cry set from ../shared/pokeapi,
+# The GPU path in one prepared run (sized for at most 5 minutes on one GPU; each step has a time limit): builds a small cry set from ../shared/pokeapi,
 # makes an AST of the MIT checkpoint's shape with random weights (no download), and trains it through
 # `accelerate launch` with bf16 twice — head only (cached embeddings) and fully fine-tuned (cached fbanks,
 # SpecAugment) — then writes each run's throughput to benchmarks/results/gpu.json.
