@@ -80,15 +80,18 @@ WHOAMI = {"name": "trainer-tests", "orgs": [], "auth": {"accessToken": {"role": 
 
 
 @pytest.fixture(scope="module")
-def head_only(cries, work, make_httpserver):
+def head_only(cries, work):
     """Head on a frozen tiny checkpoint built for 1024 frames and 16 mel bins, pushed to a fake Hub.
 
     The Hub check before training asks a local server who the token belongs to; the upload goes to ``FakeHub``.
     """
     source = make_tiny_ast(work / "source", max_length=1024, num_mel_bins=16)
     out = work / "head"
-    hub = make_httpserver
+    from pytest_httpserver import HTTPServer
+
+    hub = HTTPServer(host="127.0.0.1", port=0)  # its own server: the session one keeps other tests' handlers
     hub.expect_request("/api/whoami-v2").respond_with_json(WHOAMI)
+    hub.start()
     mp = pytest.MonkeyPatch()
     mp.setattr("huggingface_hub.HfApi", FakeHub)
     mp.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)  # conftest keeps the suite offline
@@ -100,6 +103,7 @@ def head_only(cries, work, make_httpserver):
         assert main([*args, "--push-to-hub", "trainer-tests/cries-head", *common(cries, work)]) == 0
     finally:
         mp.undo()
+        hub.stop()
     return source, out, list(FakeHub.calls), hub.url_for("").rstrip("/")
 
 
