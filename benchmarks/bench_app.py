@@ -35,6 +35,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app.main() sets it: before torch loads
 
 NUM_CLASSES = 151
@@ -200,6 +202,7 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=30, help="timed /predict calls per model (>= 20)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in the app and for the raw forward")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "app.json"))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
     if args.calls < 20:
         parser.error("--calls must be at least 20")
@@ -254,7 +257,7 @@ def main() -> None:
         "goals": {"predict_p50_ms_embedded": 100, "model_forward_ms": 30},
     })
     _print_table(results)
-    out = Path(args.output)
+    out = results_file(args.output, args.update)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")

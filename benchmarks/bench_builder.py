@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 GOAL_VARIANTS_PER_S = 50.0
 """Goal on 2 cores (the issue's)."""
@@ -42,6 +43,7 @@ class BenchArguments:
     num_proc: str = field(default="1,2", metadata={"help": "Process counts to time, comma-separated."})
     seed: int = 0
     results: str = field(default=str(ROOT / "benchmarks" / "results" / "builder.json"))
+    update: bool = field(default=False, metadata={"help": UPDATE_HELP})
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(best wall-clock rate of the runs with <= 2 processes: {best}; on {os.cpu_count()} CPUs)"
     )
     print(f"byte-identical across process counts: {identical}")
-    out = Path(args.results)
+    out = results_file(args.results, args.update)
     out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "benchmark": "dataset builder, Gen 1 from ../shared/pokeapi over loopback HTTP",

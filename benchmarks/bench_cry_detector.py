@@ -30,7 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
+from benchmarks.results_file import results_file  # noqa: E402
 from frontend.audio import SAMPLE_RATE, decode_audio  # noqa: E402
 from frontend.fbank import window_samples  # noqa: E402
 from frontend.windows import find_windows  # noqa: E402
@@ -171,8 +171,7 @@ def main() -> None:
         print("espeak-ng is not installed: no speech rows (apt-get install espeak-ng)")
     if not CRIES.is_dir():
         print(f"{CRIES} is absent: no real-cry rows")
-    out = ROOT / "benchmarks" / "results" / "cry_detector.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = results_file(ROOT / "benchmarks" / "results" / "cry_detector.json", "--update" in sys.argv[1:])
     out.write_text(json.dumps({"window_frames": 400, "check_sound_ms_per_window": round(per_window_ms, 2), "groups": rows},
                               indent=2, ensure_ascii=False) + "\n")
     print(f"wrote {out.relative_to(ROOT)}")

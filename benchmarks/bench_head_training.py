@@ -30,6 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 NUM_CLASSES = 151
 BATCH = 8
@@ -105,6 +106,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--cache-clips", type=int, default=16, help="clips timed for the one-time cache build")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "bench_head_training.json"))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args(argv)
 
     import torch
@@ -168,8 +170,7 @@ def main(argv=None) -> dict:
     print(f"\nepoch speed-up: {result['epoch_speedup_batch8']:,.0f}× at batch 8, {result['epoch_speedup_batch32']:,.0f}× at "
           f"batch 32 (goal ≥ 50×); first epoch including the cache build: "
           f"{result['first_epoch_speedup_incl_cache_batch8']:.1f}×")
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+    results_file(args.output, args.update).write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 

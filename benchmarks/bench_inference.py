@@ -26,6 +26,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 CLIP_SAMPLES = 4 * 16_000
 NUM_CLASSES = 151
@@ -117,6 +118,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default=None, help="a trained model folder instead of the random base AST")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "bench_inference.json"))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args(argv)
 
     import torch
@@ -224,8 +226,7 @@ def main(argv=None) -> dict:
              if not args.model else ""))
     if onnx_error:
         print(f"ONNX Runtime variant skipped: {onnx_error}")
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+    results_file(args.output, args.update).write_text(json.dumps(result, indent=2) + "\n")
     return result
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 NUM_CLASSES = 151
 MAX_LENGTH = 400
@@ -60,6 +61,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3, help="alternating fp32/bf16 rounds (median reported)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "precision.json"))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
 
     import torch
@@ -101,8 +103,7 @@ def main() -> None:
     for r in rows:
         print(f"{r['batch']:>5} | {r['fp32_clips_per_s']:>12} | {r['bf16_clips_per_s']:>12} | {r['speedup']:>10}×")
     print(f"load average {result['machine']['load_average_before']} -> {result['machine']['load_average_after']}")
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(result, indent=2) + "\n")
+    results_file(args.output, args.update).write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

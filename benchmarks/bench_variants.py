@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 TARGET_MS = 40.0
 """ms per variant per process: 25 variants/s per process, i.e. the issue's 50/s on 2 cores."""
@@ -35,6 +36,7 @@ class BenchArguments:
     rounds: int = field(default=3, metadata={"help": "Variants per cry and condition."})
     seed: int = 0
     results: str = field(default=str(ROOT / "benchmarks" / "results" / "variants.json"))
+    update: bool = field(default=False, metadata={"help": UPDATE_HELP})
 
 
 def load_cries(shared: Path, n: int):
@@ -175,8 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, s in stages.items():
         print(f"  {name:<28}{s['ms_per_variant']:>8.2f}  ({s['calls']} calls, {s['ms_per_call']:.2f} ms each)")
     print(f"load average before / after: {load_before} / {os.getloadavg()} on {os.cpu_count()} CPUs")
-    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.results).write_text(json.dumps(result, indent=2) + "\n")
+    results_file(args.results, args.update).write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_cry_detector import groups  # noqa: E402
@@ -31,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "default"))
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "not_sure.json"))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
 
     recognizer = Recognizer.from_pretrained(args.model, threads=2)
@@ -62,7 +65,7 @@ def main() -> None:
         acc = r.get("accuracy_when_answered")
         print(f"| {r['group']} | {r['truth']} | {r['n']} | {r['not_sure_rate']:.0%} | {'' if acc is None else f'{acc:.1%}'} |")
     print(f"pooled 'not sure' over no-cry recordings: {pooled:.1%} (goal >= 90 %)")
-    out = Path(args.output)
+    out = results_file(args.output, args.update)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"model": str(args.model), "threshold": recognizer.threshold,
                                "pooled_not_sure_no_cry": round(pooled, 3), "groups": rows},

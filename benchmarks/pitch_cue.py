@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 PAIRS = [
     (1, 2), (2, 3), (4, 5), (5, 6), (7, 8), (8, 9), (10, 11), (16, 17), (19, 20), (29, 30), (32, 33), (43, 44),
@@ -39,6 +40,7 @@ class PitchCueArguments:
     shared: str = field(default=str(ROOT.parent / "shared" / "pokeapi"), metadata={"help": "Folder laid out like the public sources."})
     renditions: str = "legacy,latest"
     results: str = field(default=str(ROOT / "benchmarks" / "results" / "pitch_cue.json"))
+    update: bool = field(default=False, metadata={"help": UPDATE_HELP})
 
 
 def similarity(a, b) -> float:
@@ -94,8 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{summary[f'share_beyond_sibling_{s}']:>49.0%}"
             )
     out["arguments"] = asdict(args)
-    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.results).write_text(json.dumps(out, indent=2) + "\n")
+    results_file(args.results, args.update).write_text(json.dumps(out, indent=2) + "\n")
     return 0
 
 

@@ -18,9 +18,12 @@ def looks_local(source: str) -> bool:
     return source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
 
 
-def hub_endpoint() -> str | None:
-    """``$HF_ENDPOINT``, or None for huggingface_hub's default."""
-    return os.environ.get("HF_ENDPOINT") or None
+DEFAULT_ENDPOINT = "https://huggingface.co"
+
+
+def hub_endpoint() -> str:
+    """The Hub every push, check and link goes to: ``$HF_ENDPOINT``, else huggingface.co (no trailing slash)."""
+    return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
 def push_folder(

@@ -123,6 +123,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
             missing=missing,
             versions=_versions(),
             pitch_semitones=tuple(maker.config.pitch_semitones),
+            data_dir=tmp / "data",
         )
         (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
     result = BuildResult(plan.target, counts, missing, time.perf_counter() - start, variant_seconds, plan.http.requests)
@@ -198,10 +199,10 @@ def _write_splits(
 
 def _push(target: Path, build_config: BuildConfig) -> str:
     """Publish the built folder; a failure keeps it and says how to push again."""
-    from .hub import push_folder
+    from .hub import push_dataset
 
     try:
-        url = push_folder(target, build_config.push_to_hub, private=build_config.private)
+        url = push_dataset(target, build_config.push_to_hub, private=build_config.private)
     except Exception as err:  # the Hub client raises many types; the built folder is kept either way
         raise BuildError(
             f"the dataset is built at {target}, but --push-to-hub {build_config.push_to_hub} failed "

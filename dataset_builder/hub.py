@@ -8,7 +8,7 @@ from pathlib import Path
 from common import hub
 
 
-def push_folder(folder: str | os.PathLike, repo_id: str, private: bool = False, token: str | None = None) -> str:
+def push_dataset(folder: str | os.PathLike, repo_id: str, private: bool = False, token: str | None = None) -> str:
     """Create the dataset repo if needed and upload ``folder``; returns the commit URL.
 
     The endpoint is ``$HF_ENDPOINT`` (default huggingface.co), the token ``$HF_TOKEN`` or the cached login.

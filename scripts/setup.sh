@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian/Ubuntu machine, idempotently:
 #   system packages (FFmpeg for audio decoding; Chromium with --browser for the app's browser tests)
-#   and a virtual environment in .venv from the project's own requirement files.
+#   and a virtual environment in .venv from the project's own requirement files, with the project itself
+#   installed in editable mode (`pip install -e .`), so the who-build-dataset / who-train / who-evaluate
+#   commands exist in .venv/bin (use them as .venv/bin/who-train, or `source .venv/bin/activate` first).
 # Usage: bash scripts/setup.sh [--dev] [--browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +38,8 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r "$req"
   touch "$stamp"
+fi
+# The project itself, editable (its dependencies are the requirements above): the who-* console scripts.
+if [ ! -x .venv/bin/who-train ] || [ pyproject.toml -nt .venv/bin/who-train ]; then
+  .venv/bin/python -m pip install -q --no-deps -e .
 fi

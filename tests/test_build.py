@@ -150,6 +150,18 @@ def test_card_says_how_it_was_built(first_build):
     assert "2 in train, 1 in validation, 1 in test" in text and "--variants-per-cry 4" in text
     assert "| train |" in text and "load_from_disk" in text
     assert sorted(files(out)) == sorted(["README.md"] + [f"data/{s}-00000-of-00001.parquet" for s in SPLITS])
+    # Hub norms: real sizes, a license with a link and attribution, no local paths.
+    import pyarrow.parquet as pq
+
+    info = meta["dataset_info"]
+    for split in info["splits"]:
+        parquet = pq.ParquetFile(out / "data" / f"{split['name']}-00000-of-00001.parquet").metadata
+        assert split["num_bytes"] == sum(parquet.row_group(i).total_byte_size for i in range(parquet.num_row_groups)) > 0
+    assert info["dataset_size"] == sum(s["num_bytes"] for s in info["splits"])
+    assert info["download_size"] == sum((out / f).stat().st_size for f in files(out) if f.endswith(".parquet"))
+    assert meta["license"] == "other" and meta["license_link"].startswith("https://") and meta["license_name"]
+    assert "## License and attribution" in text and "[PokeAPI/cries](https://github.com/PokeAPI/cries)" in text
+    assert "file://" not in text and str(first_build["root"]) not in text
 
 
 def test_same_seed_is_byte_identical_across_process_counts_and_the_rerun_downloads_nothing(first_build):

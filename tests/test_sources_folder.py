@@ -1,4 +1,4 @@
-"""The folder source: a user's own <pokedex_id>.<ext> files, with or without metadata.csv."""
+"""The folder source: a user's own <pokedex_id>.<ext> files or an audiofolder-style layout, with or without metadata.csv."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def test_metadata_csv_gives_names_types_and_generation(cries):
     assert src.renditions == ("latest", "legacy")
     refs = src.cry_refs(pokedex, src.renditions)
     assert [(r.species.pokedex_id, r.rendition) for r in refs] == [(1, "latest"), (4, "latest"), (25, "latest"), (25, "legacy")]
-    assert all(r.url.startswith("file://") for r in refs) and "my%20cries" in refs[0].url
+    assert [r.url for r in refs] == ["1.ogg", "4.wav", "25.flac", "legacy/25.mp3"]  # relative: no local path in the data
     # Every format decodes to 16 kHz mono through the same validation as downloads.
     audio, missing = download_cries(src, refs)
     assert missing == [] and all(a.ndim == 1 and abs(a.size / 16_000 - 0.8) < 0.03 for a in audio.values())
@@ -79,12 +79,12 @@ def test_bad_folders_are_clear_errors(tmp_path):
     with pytest.raises(SourceError, match="not a folder"):
         make(tmp_path / "absent")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SourceError, match=r"no cry files; expected files named <pokedex_id>\.<ext>"):
+    with pytest.raises(SourceError, match=r"no cry files; expected <pokedex_id>\.<ext>"):
         make(tmp_path / "empty")
     write_audio(tmp_path / "dup" / "7.ogg", fake_cry(7))
     write_audio(tmp_path / "dup" / "7.wav", fake_cry(7))
     with pytest.raises(SourceError, match="two files for Pokémon 7"):
-        make(tmp_path / "dup")
+        make(tmp_path / "dup").pokedex()
 
 
 def test_corrupt_empty_and_silent_files_are_reported_by_name(tmp_path):
@@ -105,3 +105,42 @@ def test_corrupt_empty_and_silent_files_are_reported_by_name(tmp_path):
     assert "empty" in reasons["3.ogg"]
     assert "could not decode" in reasons["4.mp3"]
     assert "lasts 0.05 s; expected a cry of 0.1-10 s" in reasons["5.wav"]
+
+
+def test_an_audiofolder_layout_takes_species_from_file_and_folder_names(tmp_path, httpserver, caplog):
+    folder = tmp_path / "animals"
+    write_audio(folder / "pikachu" / "at-home.wav", fake_cry(25, 0.8))
+    write_audio(folder / "pikachu" / "on-tv.wav", fake_cry(26, 0.8))
+    write_audio(folder / "Charmander" / "only.ogg", fake_cry(4, 0.8))
+    write_audio(folder / "BULBASAUR.flac", fake_cry(1, 0.8))
+    write_audio(folder / "pichu.wav", fake_cry(2, 0.8))  # no such species in the served Pokédex
+    urls = serve_pokeapi(httpserver, SPECIES[:3], renditions=())
+    src = make(folder, urls["pokeapi_url"])
+    with caplog.at_level("WARNING"):
+        pokedex = src.pokedex()
+    assert [(s.pokedex_id, s.name, s.localized_name("fr")) for s in pokedex] == [
+        (1, "Bulbasaur", "Bulbizarre"), (4, "Charmander", "Salamèche"), (25, "Pikachu", "Pikachu")]
+    assert "left out: pichu.wav" in caplog.text
+    assert src.renditions == ("latest", "at-home", "on-tv")  # two recordings of one species: one rendition each
+    refs = src.cry_refs(pokedex, src.renditions)
+    assert [(r.species.pokedex_id, r.rendition, r.url) for r in refs] == [
+        (1, "latest", "BULBASAUR.flac"), (4, "latest", "Charmander/only.ogg"),
+        (25, "at-home", "pikachu/at-home.wav"), (25, "on-tv", "pikachu/on-tv.wav")]
+    audio, missing = download_cries(src, refs)
+    assert missing == [] and len(audio) == 4
+
+
+def test_a_file_level_metadata_csv_labels_each_file(tmp_path):
+    folder = tmp_path / "labelled"
+    write_audio(folder / "clips" / "a.wav", fake_cry(1, 0.8))
+    write_audio(folder / "clips" / "b.wav", fake_cry(4, 0.8))
+    (folder / "metadata.csv").write_text("file_name,label\nclips/a.wav,Bulbasaur\nclips/b.wav,Charmander\n")
+    src = make(folder)  # the PokeAPI is unreachable: the labels must be resolvable without it
+    with pytest.raises(SourceError, match="no metadata.csv and the PokeAPI CSVs are unavailable"):
+        src.pokedex()
+    (folder / "metadata.csv").write_text("file_name,pokedex_id,rendition\nclips/a.wav,1,latest\nclips/b.wav,1,legacy\n")
+    src = make(folder)
+    assert src.renditions == ("latest", "legacy") and [e.pokedex_id for e in src.entries] == [1, 1]
+    (folder / "metadata.csv").write_text("file_name,comment\nclips/a.wav,nice\n")
+    with pytest.raises(SourceError, match="has file_name but no label, name_en or pokedex_id column"):
+        make(folder)

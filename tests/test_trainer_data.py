@@ -12,7 +12,14 @@ from frontend.audio import encode_wav
 from tests.synthetic import audio_bytes, fake_cry
 from tests.trainer_fixtures import NAMES, make_cry_dataset, make_dataset_dict
 from trainer.args import ModelArguments, TrainArguments, parse_args
-from trainer.data import DatasetError, load_cry_dataset, species_info, validate
+from trainer.data import (
+    DatasetError,
+    load_cry_dataset,
+    prepare_columns,
+    species_info,
+    split_validation,
+    validate,
+)
 
 SPLITS = ["train", "validation", "test"]
 
@@ -84,7 +91,7 @@ def test_missing_dataset_folder_and_single_split(tmp_path):
         load_cry_dataset(str(tmp_path / "missing" / "dataset"))
     single = Dataset.from_dict({"audio": [{"bytes": encode_wav(np.zeros(800, np.float32)), "path": None}]})
     single.save_to_disk(str(tmp_path / "single"))
-    with pytest.raises(DatasetError, match="single split; expected train/validation/test"):
+    with pytest.raises(DatasetError, match="single split; expected a DatasetDict with a train split"):
         load_cry_dataset(str(tmp_path / "single"))
 
 
@@ -139,3 +146,49 @@ def test_extra_train_splits_are_checked_against_the_main_dataset(tmp_path):
     fewer.save_to_disk(str(tmp_path / "fewer"))
     with pytest.raises(DatasetError, match=r"differs from --dataset's in column\(s\) recipe; expected the same features"):
         extra_train_splits([str(tmp_path / "fewer")], names, feats, cache_dir=str(tmp_path / "hf"))
+
+
+def foreign_split(n_per_class: int, rate: int = 22050, names=("dog", "cat", "bird")) -> Dataset:
+    """Another dataset's shape: audio stored and declared at ``rate``, string labels."""
+    rows = {"audio": [], "label": []}
+    for c, name in enumerate(names):
+        for k in range(n_per_class):
+            samples = fake_cry(3 * c + 3, 0.3, sample_rate=rate, seed=k)
+            rows["audio"].append({"bytes": audio_bytes(samples, sample_rate=rate, fmt="wav"), "path": None})
+            rows["label"].append(name)
+    return Dataset.from_dict(rows).cast_column("audio", Audio(sampling_rate=rate))
+
+
+def test_any_dataset_is_resampled_and_its_string_labels_encoded_once_for_all_splits():
+    raw = DatasetDict(train=foreign_split(2), test=foreign_split(1, names=("cat", "emu")))
+    with pytest.raises(DatasetError, match="decodes at 22050 Hz"):
+        validate(raw.cast_column("label", ClassLabel(names=["bird", "cat", "dog", "emu"])), ["train"])
+    ready = prepare_columns(raw)
+    assert validate(ready, ["train", "test"]) == ["bird", "cat", "dog", "emu"]  # one ClassLabel, sorted names
+    assert ready["test"].features["label"].int2str(ready["test"][1]["label"]) == "emu"
+    audio = ready["train"][0]["audio"]
+    assert audio["sampling_rate"] == 16000 and len(audio["array"]) == pytest.approx(0.3 * 16000, abs=2)
+
+
+def test_train_val_split_holds_out_a_stratified_seeded_fraction():
+    dsd = prepare_columns(DatasetDict(train=foreign_split(10), test=foreign_split(1)))
+    with pytest.raises(DatasetError, match=r"no 'validation' split \(it has test, train\); pass --train-val-split 0.2"):
+        split_validation(dsd, "train", "validation", None, seed=0)
+    a = split_validation(dsd, "train", "validation", 0.2, seed=0)
+    b = split_validation(dsd, "train", "validation", 0.2, seed=0)
+    assert (len(a["train"]), len(a["validation"]), len(a["test"])) == (24, 6, 3)
+    assert sorted(a["validation"]["label"]) == [0, 0, 1, 1, 2, 2]  # two of each class: stratified
+    assert a["validation"]["label"] == b["validation"]["label"] and a["train"]["label"] == b["train"]["label"]
+    assert split_validation(a, "train", "validation", 0.5, seed=0) is a  # a dataset that has one keeps it
+
+
+def test_column_name_flags_and_split_fraction_parse(tmp_path):
+    _, data, train = parse_args(["--dataset", "d", "--output-dir", str(tmp_path), "--audio-column-name", "speech",
+                                 "--label-column-name", "intent", "--train-val-split", "0.1"])
+    assert (data.audio_column, data.label_column, data.train_val_split) == ("speech", "intent", 0.1)
+    from trainer.args import has_accelerator
+
+    if not has_accelerator():  # no GPU: one gloo job under torchrun, and no pin_memory warning
+        assert train.use_cpu and not train.dataloader_pin_memory
+    with pytest.raises(ValueError, match=r"--train-val-split must be a fraction in \(0, 1\)"):
+        parse_args(["--dataset", "d", "--output-dir", str(tmp_path), "--train-val-split", "1.5"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -75,21 +76,35 @@ class FakeHub:
         FakeHub.calls.append(("upload", repo_id, sorted(filter_repo_objects(files, ignore_patterns=ignore_patterns))))
 
 
+WHOAMI = {"name": "trainer-tests", "orgs": [], "auth": {"accessToken": {"role": "write"}}}
+
+
 @pytest.fixture(scope="module")
 def head_only(cries, work):
-    """Head on a frozen tiny checkpoint built for 1024 frames and 16 mel bins, pushed to a fake Hub."""
+    """Head on a frozen tiny checkpoint built for 1024 frames and 16 mel bins, pushed to a fake Hub.
+
+    The Hub check before training asks a local server who the token belongs to; the upload goes to ``FakeHub``.
+    """
     source = make_tiny_ast(work / "source", max_length=1024, num_mel_bins=16)
     out = work / "head"
+    from pytest_httpserver import HTTPServer
+
+    hub = HTTPServer(host="127.0.0.1", port=0)  # its own server: the session one keeps other tests' handlers
+    hub.expect_request("/api/whoami-v2").respond_with_json(WHOAMI)
+    hub.start()
     mp = pytest.MonkeyPatch()
     mp.setattr("huggingface_hub.HfApi", FakeHub)
-    mp.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    mp.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)  # conftest keeps the suite offline
+    mp.setenv("HF_ENDPOINT", hub.url_for("").rstrip("/"))
+    mp.setenv("HF_TOKEN", "hf_test_token")
     FakeHub.calls = []
     try:
         args = ["--output-dir", str(out), "--model", str(source), "--num-train-epochs", "6", "--learning-rate", "3e-2"]
         assert main([*args, "--push-to-hub", "trainer-tests/cries-head", *common(cries, work)]) == 0
     finally:
         mp.undo()
-    return source, out, list(FakeHub.calls)
+        hub.stop()
+    return source, out, list(FakeHub.calls), hub.url_for("").rstrip("/")
 
 
 def test_scratch_model_learns_the_separable_set(scratch):
@@ -170,7 +185,7 @@ def test_evaluate_can_refit_the_calibration_on_validation(scratch, cries, work):
 def test_head_trained_on_cached_embeddings_predicts_like_the_saved_full_model(head_only, cries, work):
     from transformers import ASTFeatureExtractor, ASTForAudioClassification
 
-    source_dir, out, _ = head_only
+    source_dir, out, _, _ = head_only
     summary = json.loads((out / "train_summary.json").read_text())
     assert summary["head_only_on_cached_embeddings"] and summary["parameters"]["trainable"] < 200
     source = ASTForAudioClassification.from_pretrained(source_dir)
@@ -211,10 +226,10 @@ def test_head_trained_on_cached_embeddings_predicts_like_the_saved_full_model(he
 def test_head_only_folder_loads_in_pipeline_and_was_pushed_without_checkpoints(head_only):
     from transformers import pipeline
 
-    _, out, calls = head_only
+    _, out, calls, endpoint = head_only
     result = pipeline("audio-classification", model=str(out))(fake_cry(0, seconds=1.0), top_k=3)
     assert sorted(r["label"] for r in result) == sorted(LABELS)
-    assert calls[0] == ("endpoint", "http://127.0.0.1:9")
+    assert calls[0] == ("endpoint", endpoint)
     assert ("create_repo", "trainer-tests/cries-head", "model") in calls
     uploaded = next(c[2] for c in calls if c[0] == "upload")
     assert {"config.json", "model.safetensors", "preprocessor_config.json", "pokedex.json", "calibration.json", "README.md"} <= set(uploaded)
@@ -307,3 +322,83 @@ def test_an_extra_train_dataset_is_trained_on_and_named_on_the_card(cries, work)
     assert rows == [6, 9, 12, 24]  # the supplement, validation, test, the main train split: no 30-row entry
     card = (out / "README.md").read_text()
     assert "with the train split of a local dataset folder (`supplement`) built with `python -m dataset_builder` appended" in card
+
+
+def test_a_second_run_into_a_used_folder_stops_before_training(scratch, cries, work, capsys):
+    """Like run_audio_classification.py: a non-empty --output-dir needs --overwrite-output-dir (or a resume)."""
+    before = sorted(p.name for p in scratch.iterdir())
+    started = time.monotonic()
+    args = ["--output-dir", str(scratch), "--init", "scratch", "--preset", "tiny", "--num-train-epochs", "1"]
+    assert main([*args, *common(cries, work)]) == 2
+    err = capsys.readouterr().err
+    assert "is not empty" in err and "--overwrite-output-dir" in err and time.monotonic() - started < 30
+    assert sorted(p.name for p in scratch.iterdir()) == before
+
+
+def test_resuming_a_checkpoint_of_another_model_says_which_setting_differs(cries, work, capsys, tmp_path):
+    """Same labels, other shapes (hidden size 32, not the tiny preset's 64): refused before the Trainer loads it."""
+    out = tmp_path / "o4"
+    make_tiny_ast(out / "checkpoint-3", max_length=112, num_mel_bins=64, labels=LABELS)
+    args = ["--output-dir", str(out), "--init", "scratch", "--preset", "tiny", "--resume-from-checkpoint", "true"]
+    assert main([*args, *common(cries, work)]) == 2
+    err = capsys.readouterr().err
+    assert "holds another model (hidden_size 32 here 64; intermediate_size 64 here 128; frequency_stride 10" in err
+    assert "--overwrite-output-dir" in err
+
+
+def test_push_to_an_unreachable_hub_fails_in_seconds_before_any_checkpoint(cries, work, capsys, tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)  # conftest keeps the suite offline
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("HF_TOKEN", "hf_test_token")
+    out = tmp_path / "pushed"
+    started = time.monotonic()
+    args = ["--output-dir", str(out), "--init", "scratch", "--preset", "tiny", "--push-to-hub", "me/cries"]
+    assert main([*args, *common(cries, work)]) == 2
+    assert time.monotonic() - started < 60
+    err = capsys.readouterr().err
+    assert f"--push-to-hub me/cries: cannot reach the Hugging Face Hub at http://127.0.0.1:{port}" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_any_audio_dataset_trains_with_a_held_out_validation_fraction(work, tmp_path):
+    """22.05 kHz audio, a ClassLabel of other names, only train and test: resampled, split, trained, carded."""
+    from datasets import Audio, ClassLabel, Dataset, DatasetDict
+    from huggingface_hub import ModelCard
+    from transformers import pipeline
+
+    from tests.synthetic import audio_bytes
+
+    names, rate = ["dog", "cat", "bird"], 22050
+
+    def split(per_class: int, seed: int) -> Dataset:
+        clips = [(c, fake_cry(cry_index(c), seconds=1.0, sample_rate=rate, seed=seed + k))
+                 for c in range(3) for k in range(per_class)]
+        rows = {"audio": [{"bytes": audio_bytes(x, sample_rate=rate, fmt="wav"), "path": None} for _, x in clips],
+                "label": [c for c, _ in clips]}
+        return Dataset.from_dict(rows).cast_column("audio", Audio(sampling_rate=rate)).cast_column("label", ClassLabel(names=names))
+
+    DatasetDict(train=split(10, 0), test=split(3, 100)).save_to_disk(str(tmp_path / "animals"))
+    out = tmp_path / "animals-model"
+    args = ["--dataset", str(tmp_path / "animals"), "--train-val-split", "0.2", "--output-dir", str(out), "--init", "scratch",
+            "--preset", "tiny", "--num-train-epochs", "8", "--learning-rate", "3e-3", "--cache-dir", str(work / "cache"),
+            "--report-to", "tensorboard", "--early-stopping-patience", "0", *FAST]
+    assert main(args) == 0
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(next(out.glob("runs/*/events.out.tfevents.*")).parent)).Reload()
+    assert len(events.Scalars("eval/accuracy")) == 8  # one point per epoch
+    summary = json.loads((out / "train_summary.json").read_text())
+    assert summary["clips"] == {"train": 24, "validation": 6, "test": 9} and summary["world_size"] == 1
+    result = pipeline("audio-classification", model=str(out))(fake_cry(cry_index(1), seconds=1.0, seed=7), top_k=3)
+    assert sorted(r["label"] for r in result) == sorted(names)
+    card = ModelCard.load(out / "README.md")
+    index = card.data.to_dict()["model-index"][0]["results"][0]
+    assert index["dataset"]["split"] == "test" and index["metrics"][0]["value"] == pytest.approx(summary["test"]["accuracy"], abs=1e-4)
+    text = card.text
+    assert "PATH_OR_REPO" not in text and f"pipeline(\"audio-classification\", model='{out}')" in text
+    assert "- learning_rate: 0.003" in text and "- total_train_batch_size: 8" in text and "- transformers 5." in text

@@ -2,7 +2,11 @@
 
 import sys
 
-from .cli import main
-
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        from .cli import main
+
+        sys.exit(main())
+    except KeyboardInterrupt:  # Ctrl-C before training started (imports, dataset checks)
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)

@@ -13,14 +13,11 @@ from typing import Literal
 
 from transformers import TrainingArguments
 
+from common.files import default_cache_dir
+
 DEFAULT_CHECKPOINT = "MIT/ast-finetuned-audioset-10-10-0.4593"
 FREEZE_CHOICES = ("backbone", "none")
 INIT_CHOICES = ("pretrained", "scratch")
-
-
-def default_cache_dir() -> str:
-    """Where features and embeddings are cached: ``$WHO_CACHE_DIR`` or ``~/.cache/who_tf_screamin``."""
-    return os.environ.get("WHO_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "who_tf_screamin")
 
 
 @dataclass
@@ -95,8 +92,21 @@ class DataArguments:
     train_split: str = field(default="train")
     eval_split: str = field(default="validation")
     test_split: str = field(default="test", metadata={"help": "Reported after training; '' to skip."})
-    audio_column: str = field(default="audio")
-    label_column: str = field(default="label")
+    audio_column: str = field(
+        default="audio",
+        metadata={"aliases": ["--audio-column-name"], "help": "The datasets.Audio column (resampled to 16 kHz on load)."},
+    )
+    label_column: str = field(
+        default="label",
+        metadata={"aliases": ["--label-column-name"], "help": "The ClassLabel (or string) column naming each clip's class."},
+    )
+    train_val_split: float | None = field(
+        default=None,
+        metadata={
+            "help": "When the dataset has no --eval-split, hold out this fraction of the train split (stratified by "
+            "label, drawn with --seed) as validation, e.g. 0.2."
+        },
+    )
     extra_train_datasets: str | None = field(
         default=None,
         metadata={
@@ -114,7 +124,7 @@ class DataArguments:
     )
     max_eval_samples: int | None = field(default=None, metadata={"help": "Keep the first N rows of other splits."})
     cache_dir: str = field(
-        default_factory=default_cache_dir,
+        default_factory=lambda: str(default_cache_dir()),
         metadata={"help": "Feature and embedding cache (default $WHO_CACHE_DIR or ~/.cache/who_tf_screamin)."},
     )
     cache_features: bool = field(
@@ -139,6 +149,8 @@ class DataArguments:
     def __post_init__(self):
         if self.feature_dtype not in ("float32", "float16"):
             raise ValueError(f"--feature-dtype {self.feature_dtype!r}: expected float32 or float16")
+        if self.train_val_split is not None and not 0.0 < self.train_val_split < 1.0:
+            raise ValueError(f"--train-val-split must be a fraction in (0, 1), got {self.train_val_split}")
         if not 0.0 < self.target_precision <= 1.0:
             raise ValueError(f"--target-precision must be in (0, 1], got {self.target_precision}")
         for name in ("freq_mask", "time_mask", "num_masks", "early_stopping_patience"):
@@ -151,6 +163,13 @@ class TrainArguments(TrainingArguments):
     """``TrainingArguments`` with this task's defaults; every other Trainer flag works as usual."""
 
     output_dir: str | None = field(default=None, metadata={"help": "Where the model folder is written."})
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={
+            "help": "Train into a non-empty --output-dir (its old checkpoint-N folders are deleted first); without it "
+            "the trainer refuses, unless --resume-from-checkpoint continues the run there."
+        },
+    )
     push_to_hub: str | None = field(
         default=None, metadata={"help": "Hub repository id (REPO_ID) to push the final folder and card to."}
     )
@@ -179,7 +198,19 @@ class TrainArguments(TrainingArguments):
         self.push_to_hub = False  # the Trainer must not push checkpoints; train.py pushes the final folder once
         if self.push_to_hub_repo and not self.hub_model_id:
             self.hub_model_id = self.push_to_hub_repo
+        if not self.use_cpu and not has_accelerator():
+            # No GPU: say so, so that torchrun's processes join one gloo job instead of training copies, and so
+            # that the DataLoader does not warn on every run that pin_memory has no device to pin for.
+            self.use_cpu = True
         super().__post_init__()
+
+
+def has_accelerator() -> bool:
+    """Whether torch sees a GPU (or another accelerator) to train on."""
+    import torch
+
+    accelerator = getattr(torch, "accelerator", None)
+    return bool(accelerator.is_available()) if accelerator is not None else torch.cuda.is_available()
 
 
 def parser():

@@ -7,8 +7,7 @@ import os
 from pathlib import Path
 
 from common.files import atomic_write
-
-from .data import looks_local
+from common.hub import hub_endpoint, looks_local
 
 
 def dataset_link(dataset: str) -> tuple[str, str | None]:
@@ -16,7 +15,7 @@ def dataset_link(dataset: str) -> tuple[str, str | None]:
     if Path(dataset).exists() or looks_local(dataset):
         name = Path(dataset).resolve().name
         return f"a local dataset folder (`{name}`) built with `python -m dataset_builder`", None
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+    endpoint = hub_endpoint()
     return f"[{dataset}]({endpoint}/datasets/{dataset})", dataset
 
 
@@ -29,7 +28,7 @@ def base_model_origin(base_model: str | None, preset: str | None, _depth: int = 
     if not base_model:
         return f"trained from random weights (preset `{preset}`)", None
     if not (Path(base_model).exists() or looks_local(base_model)):
-        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+        endpoint = hub_endpoint()
         return f"fine-tuned from [{base_model}]({endpoint}/{base_model})", base_model
     folder = Path(base_model)
     origin = f"fine-tuned from a local checkpoint (`{folder.resolve().name}`"
@@ -44,6 +43,72 @@ def base_model_origin(base_model: str | None, preset: str | None, _depth: int = 
     return origin + ")", None
 
 
+FRAMEWORKS = ("transformers", "torch", "datasets", "accelerate", "huggingface_hub")
+METRIC_TYPES = {"accuracy": ("accuracy", "Top-1 accuracy"), "top5_accuracy": ("accuracy", "Top-5 accuracy"),
+                "macro_f1": ("f1", "Macro F1")}
+
+
+def framework_versions() -> dict[str, str]:
+    """Installed versions of the libraries that trained the model (the card's "Framework versions")."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in FRAMEWORKS:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def eval_results(overall: dict, split: str) -> dict:
+    """The test metrics the card's ``model-index`` holds: ``{"split", metric: value}``."""
+    return {"split": split, **{k: round(float(overall[k]), 4) for k in METRIC_TYPES if overall.get(k) is not None}}
+
+
+def model_index(results: dict | None, dataset: str, hub_id: str | None) -> list:
+    """``EvalResult`` rows for ``ModelCardData`` (empty without a test evaluation)."""
+    from huggingface_hub import EvalResult
+
+    if not results:
+        return []
+    name = hub_id or Path(dataset).name
+    return [
+        EvalResult(task_type="audio-classification", task_name="Audio Classification", dataset_type=name,
+                   dataset_name=name, dataset_split=results["split"], metric_type=METRIC_TYPES[k][0],
+                   metric_name=METRIC_TYPES[k][1], metric_value=results[k])
+        for k in METRIC_TYPES if k in results
+    ]
+
+
+def hyperparameter_lines(hyperparameters: dict | None, versions: dict | None) -> str:
+    """The "Training procedure" section: hyperparameters and framework versions as bullet lists."""
+    if not hyperparameters and not versions:
+        return ""
+    lines = ["## Training procedure", "", "### Training hyperparameters", ""]
+    lines += [f"- {k}: {v}" for k, v in (hyperparameters or {}).items()]
+    lines += ["", "### Framework versions", ""]
+    lines += [f"- {k} {v}" for k, v in (versions or {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+def card_metadata(base_model: str | None, hub_datasets: list[str], results: list, model_name: str):
+    """The card's YAML header: pipeline, license, base model and datasets (Hub ids only), and the ``model-index``."""
+    from huggingface_hub import ModelCardData
+
+    return ModelCardData(
+        library_name="transformers",
+        pipeline_tag="audio-classification",
+        license="mit",
+        base_model=base_model,
+        datasets=hub_datasets or None,
+        metrics=["accuracy", "f1"],
+        tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
+        model_name=model_name if results else None,
+        eval_results=results or None,
+    )
+
+
 def model_card(
     *,
     dataset: str,
@@ -55,25 +120,23 @@ def model_card(
     max_length: int,
     trainable: str,
     extra_train_datasets: list[str] | tuple[str, ...] = (),
+    hyperparameters: dict | None = None,
+    framework_versions: dict | None = None,
+    eval_results: dict | None = None,
+    model_ref: str | None = None,
 ) -> str:
-    """The card's text (YAML header from ``huggingface_hub.ModelCardData`` + markdown)."""
-    from huggingface_hub import ModelCardData
+    """The card's text (YAML header from ``huggingface_hub.ModelCardData``, with a ``model-index``, + markdown).
 
+    ``model_ref`` is what ``pipeline(model=...)`` is given in the usage example: the Hub repository or the folder.
+    """
     link, hub_id = dataset_link(dataset)
     extras = [dataset_link(d) for d in extra_train_datasets]
     if extras:
         link += ", with the train split of " + " and ".join(x[0] for x in extras) + " appended to its own"
-    hub_ids = [i for i in [hub_id, *(x[1] for x in extras)] if i]
     origin, base_model = base_model_origin(base_model, preset)
-    data = ModelCardData(
-        library_name="transformers",
-        pipeline_tag="audio-classification",
-        license="mit",
-        base_model=base_model,
-        datasets=hub_ids or None,
-        metrics=["accuracy", "f1"],
-        tags=["audio-classification", "audio-spectrogram-transformer", "pokemon", "who_tf_screamin"],
-    )
+    model_ref = model_ref or "."
+    data = card_metadata(base_model, [i for i in [hub_id, *(x[1] for x in extras)] if i],
+                         model_index(eval_results, dataset, hub_id), Path(model_ref).name)
     examples = ", ".join(label_names[:5]) + ("…" if len(label_names) > 5 else "")
     cal = calibration_report
     return f"""---
@@ -88,7 +151,7 @@ few seconds of its cry: {len(label_names)} classes ({examples}). Inputs are {max
 
 ```python
 from transformers import pipeline
-classify = pipeline("audio-classification", model="PATH_OR_REPO")
+classify = pipeline("audio-classification", model={model_ref!r})
 classify("cry.wav", top_k=5)
 ```
 
@@ -109,10 +172,12 @@ microphone, in the who_tf_screamin app; and as a reproducible baseline for audio
   builder; real recordings in loud places will score lower than the numbers above.
 - Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
 - The cries are © The Pokémon Company; this model is a fan research project, not an official product.
-"""
+
+{hyperparameter_lines(hyperparameters, framework_versions)}"""
 
 
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
+    """Write ``README.md`` into the model folder atomically."""
     return atomic_write(Path(output_dir) / "README.md", model_card(**kwargs))
 
 

@@ -7,10 +7,14 @@ dataset is caught in seconds rather than after an hour of feature extraction.
 from __future__ import annotations
 
 import io
+import logging
 from collections import Counter
 from pathlib import Path
 
+from common.hub import looks_local
 from frontend.audio import SAMPLE_RATE
+
+logger = logging.getLogger(__name__)
 
 
 class DatasetError(ValueError):
@@ -40,7 +44,10 @@ def load_cry_dataset(source: str, config: str | None = None, revision: str | Non
                 "expected the builder's output folder or a reachable Hub dataset id (HF_ENDPOINT)"
             ) from err
     if isinstance(loaded, datasets.Dataset):
-        raise DatasetError(f"--dataset {source}: holds a single split; expected train/validation/test splits")
+        raise DatasetError(
+            f"--dataset {source}: holds a single split; expected a DatasetDict with a train split (and validation, or "
+            "--train-val-split) and optionally test"
+        )
     return loaded
 
 
@@ -76,9 +83,56 @@ def extra_train_splits(
     return out
 
 
-def looks_local(source: str) -> bool:
-    """A path rather than a Hub id (``user/name`` has at most one slash and no leading dot or slash)."""
-    return source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
+def prepare_columns(dsd, audio_column: str = "audio", label_column: str = "label"):
+    """Make any audio classification dataset trainable: audio decoded at :data:`SAMPLE_RATE`, labels a ``ClassLabel``.
+
+    Audio declared at another rate (or none) is cast to ``Audio(sampling_rate=16000)``, so datasets resamples on
+    decode; a string label column is encoded with one ``ClassLabel`` (sorted names) shared by every split.
+    """
+    from datasets import Audio, ClassLabel, DatasetDict, Value
+
+    dsd = DatasetDict(dsd)
+    for split, ds in dsd.items():
+        feature = ds.features.get(audio_column)
+        if isinstance(feature, Audio) and feature.sampling_rate != SAMPLE_RATE:
+            dsd[split] = ds.cast_column(audio_column, Audio(sampling_rate=SAMPLE_RATE))
+    string_labels = [s for s, ds in dsd.items() if ds.features.get(label_column) == Value("string")]
+    if string_labels:
+        names = sorted({v for s in string_labels for v in dsd[s].unique(label_column) if v is not None})
+        for split in string_labels:
+            dsd[split] = dsd[split].cast_column(label_column, ClassLabel(names=names))
+    return dsd
+
+
+def split_validation(dsd, train_split: str, eval_split: str, fraction: float | None, seed: int, label_column: str = "label"):
+    """Hold out ``fraction`` of ``train_split`` as ``eval_split`` when the dataset has none (``--train-val-split``).
+
+    The draw is stratified by label (when every class has two clips) and seeded, so every process of a
+    distributed run, and every rerun, gets the same split.
+    """
+    from datasets import DatasetDict
+
+    if eval_split in dsd:
+        if fraction is not None:
+            logger.warning("--train-val-split %s ignored: the dataset has a %r split", fraction, eval_split)
+        return dsd
+    if fraction is None:
+        raise DatasetError(
+            f"dataset has no {eval_split!r} split (it has {', '.join(sorted(dsd))}); pass --train-val-split 0.2 to hold "
+            f"out part of {train_split!r} as validation, or --eval-split NAME"
+        )
+    if train_split not in dsd:
+        raise DatasetError(f"--train-val-split: dataset has no {train_split!r} split to take validation from (it has {sorted(dsd)})")
+    train = dsd[train_split]
+    counts = Counter(train[label_column])
+    stratify = label_column if counts and min(counts.values()) >= 2 else None
+    if stratify is None:
+        logger.warning("--train-val-split: some class has a single train clip; validation is drawn without stratifying")
+    parts = train.train_test_split(test_size=fraction, seed=seed, stratify_by_column=stratify)
+    out = DatasetDict(dsd)
+    out[train_split], out[eval_split] = parts["train"], parts["test"]
+    logger.info("--train-val-split %s: %d train and %d validation clips", fraction, len(parts["train"]), len(parts["test"]))
+    return out
 
 
 def label_names(dsd, split: str = "train", label_column: str = "label") -> list[str]:

@@ -128,9 +128,9 @@ def _clip_logits(args: EvaluateArguments):
     import torch
     from transformers import AutoFeatureExtractor, AutoModelForAudioClassification
 
+    from common.files import default_cache_dir
     from frontend.fbank import window_samples
 
-    from .args import default_cache_dir
     from .data import load_cry_dataset, subset, validate
     from .features import cached_fbanks
     from .model import check_model_path

@@ -1,27 +1,15 @@
-"""Push a finished model folder to the Hub (endpoint from ``HF_ENDPOINT``, token from the usual places)."""
+"""Push a finished model folder to the Hub through the project's one push (:func:`common.hub.push_folder`)."""
 
 from __future__ import annotations
 
-import logging
 import os
 
-logger = logging.getLogger(__name__)
+from common import hub
 
 IGNORE_PATTERNS = ["checkpoint-*", "checkpoint-*/**", "*.tmp", "runs/**", "training_args.bin"]
+"""What a model push leaves out: checkpoints, temporary files, TensorBoard runs, the Trainer's arguments."""
 
 
-def push_folder(folder: str | os.PathLike, repo_id: str, commit_message: str = "Upload who_tf_screamin model"):
-    """Create ``repo_id`` if needed and upload ``folder`` (checkpoints left out); returns the commit info."""
-    from huggingface_hub import HfApi
-
-    api = HfApi(endpoint=os.environ.get("HF_ENDPOINT") or None)
-    api.create_repo(repo_id, repo_type="model", exist_ok=True)
-    info = api.upload_folder(
-        repo_id=repo_id,
-        folder_path=str(folder),
-        repo_type="model",
-        commit_message=commit_message,
-        ignore_patterns=IGNORE_PATTERNS,
-    )
-    logger.info("pushed %s to %s", folder, repo_id)
-    return info
+def upload_model(folder: str | os.PathLike, repo_id: str, commit_message: str = "Upload who_tf_screamin model") -> str:
+    """Create the model repo if needed and upload ``folder`` without its checkpoints; returns the commit URL."""
+    return hub.push_folder(folder, repo_id, repo_type="model", commit_message=commit_message, ignore_patterns=IGNORE_PATTERNS)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import torch
 
-from .data import looks_local
+from common.hub import looks_local
+
 from .presets import preset_config_kwargs
 
 logger = logging.getLogger(__name__)
@@ -181,6 +182,39 @@ def check_resume_labels(checkpoint: str, label_names: list[str]) -> None:
             f"--resume-from-checkpoint {checkpoint}: was trained on {len(theirs)} labels, the dataset has "
             f"{len(label_names)} (differing: {diff or 'same names, other order'}); expected the same ClassLabel names "
             "in the same order — start a new run instead of resuming"
+        )
+
+
+SHAPE_KEYS = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "patch_size",
+              "frequency_stride", "time_stride", "num_mel_bins", "max_length")
+
+
+def check_resume_compatible(checkpoint: str, config, head_only: bool) -> None:
+    """A resumed checkpoint must hold the model this run builds: same shapes, and the same part trained.
+
+    Otherwise the ``Trainer`` would fail with pages of size mismatches (or, for a head-only checkpoint, load
+    nothing); this says which setting differs.
+    """
+    theirs = json.loads((Path(checkpoint) / "config.json").read_text())
+    diff = [f"{k} {theirs.get(k)} here {getattr(config, k, None)}" for k in SHAPE_KEYS if theirs.get(k) != getattr(config, k, None)]
+    if diff:
+        raise ModelError(
+            f"--resume-from-checkpoint {checkpoint}: holds another model ({'; '.join(diff)}); expected a checkpoint of "
+            "this run (same --model/--preset, --num-mel-bins, --max-length and dataset) — start a new run with "
+            "--overwrite-output-dir or another --output-dir"
+        )
+    weights = Path(checkpoint) / "model.safetensors"
+    if not weights.exists():
+        return
+    from safetensors import safe_open
+
+    with safe_open(str(weights), "pt") as f:
+        theirs_head_only = all(k.startswith("classifier.") for k in f.keys())
+    if theirs_head_only != head_only:
+        kind = {True: "the head alone (frozen backbone, cached embeddings)", False: "the whole model"}
+        raise ModelError(
+            f"--resume-from-checkpoint {checkpoint}: trained {kind[theirs_head_only]}, this run trains "
+            f"{kind[head_only]}; expected the same --freeze, --unfreeze-last and --cache-embeddings as the run that wrote it"
         )
 
 
