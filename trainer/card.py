@@ -109,6 +109,21 @@ def card_metadata(base_model: str | None, hub_datasets: list[str], results: list
     )
 
 
+USE_AND_LIMITATIONS = """## Intended use
+Recognising Pokémon cries played by a game, a TV or a speaker and recorded with a phone or a computer
+microphone, in the who_tf_screamin app; and as a reproducible baseline for audio classification research.
+
+## Limitations
+- It only knows the species it was trained on; anything else (speech, music, other animals, silence)
+  gets one of those names unless the "not sure" threshold rejects it. Use the calibrated threshold.
+- The test split holds variants (room, microphone, codec, background noise) synthesised by the dataset
+  builder; real recordings in loud places will score lower than the numbers above.
+- Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
+- The cries are © The Pokémon Company; this model is a fan research project, not an official product.
+"""
+"""The card's fixed sections: what the model is for and where it falls short."""
+
+
 def model_card(
     *,
     dataset: str,
@@ -161,18 +176,7 @@ threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision {
 
 {metrics_markdown or "No test split was evaluated."}
 
-## Intended use
-Recognising Pokémon cries played by a game, a TV or a speaker and recorded with a phone or a computer
-microphone, in the who_tf_screamin app; and as a reproducible baseline for audio classification research.
-
-## Limitations
-- It only knows the species it was trained on; anything else (speech, music, other animals, silence)
-  gets one of those names unless the "not sure" threshold rejects it. Use the calibrated threshold.
-- The test split holds variants (room, microphone, codec, background noise) synthesised by the dataset
-  builder; real recordings in loud places will score lower than the numbers above.
-- Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
-- The cries are © The Pokémon Company; this model is a fan research project, not an official product.
-
+{USE_AND_LIMITATIONS}
 {hyperparameter_lines(hyperparameters, framework_versions)}"""
 
 

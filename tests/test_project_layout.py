@@ -1,5 +1,6 @@
-"""dataset_builder's shape: every module imports on its own, no import cycle (static imports, type-only ones
-included), no function over 60 lines."""
+"""The project's shape: the audio front end and common/ are the ground floor (they import no stage), the app
+and the recogniser import nothing from the builder or the trainer, no import cycle anywhere (static imports,
+type-only ones included), every builder module imports on its own, no product function over 60 lines."""
 
 import ast
 import subprocess
@@ -8,15 +9,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "dataset_builder"
+PACKAGES = ("frontend", "common", "dataset_builder", "trainer", "recognizer", "heldout")
+"""The product's packages (app.py, the Space's entry, is checked beside them)."""
 MAX_FUNCTION_LINES = 60
 
 
-def module_names() -> list[str]:
+def module_names(packages: tuple[str, ...] = ("dataset_builder",)) -> list[str]:
     names = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    for package in packages:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return names
+
+
+def project_graph() -> dict[str, set[str]]:
+    """Module → the project modules it imports, for every package and the app's modules at the root."""
+    known = set(module_names(PACKAGES)) | {p.stem for p in ROOT.glob("app*.py")}
+    return {m: imports_of(m, known) for m in known}
 
 
 def _path(module: str) -> Path:
@@ -72,11 +82,34 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 
 def test_the_import_graph_has_no_cycle():
-    known = set(module_names())
-    graph = {m: imports_of(m, known) for m in known}
+    graph = project_graph()
     assert "dataset_builder.dsp" in graph["dataset_builder.procedural"]  # the walker sees relative imports
     assert "dataset_builder.rooms" in graph["dataset_builder.augment.room_reverb"]
+    assert "frontend.windows" in graph["recognizer.predict"]
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
+
+
+def _stage(module: str) -> str:
+    return module.split(".")[0] if "." in module or module in PACKAGES else "app"
+
+
+def test_the_front_end_is_the_ground_floor_and_the_app_needs_no_builder():
+    allowed = {
+        "frontend": {"frontend"},
+        "common": {"common"},
+        "recognizer": {"recognizer", "frontend", "common"},
+        "app": {"app", "recognizer", "frontend", "common"},
+        "dataset_builder": {"dataset_builder", "frontend", "common"},
+        "heldout": {"heldout", "frontend", "common"},
+        "trainer": {"trainer", "frontend", "common", "recognizer", "heldout", "dataset_builder"},
+    }
+    wrong = [
+        f"{module} imports {target}"
+        for module, targets in sorted(project_graph().items())
+        for target in sorted(targets)
+        if _stage(target) not in allowed[_stage(module)]
+    ]
+    assert not wrong, "; ".join(wrong)
 
 
 def test_the_cycle_finder_finds_one():
@@ -100,7 +133,8 @@ def test_every_module_imports_on_its_own():
 
 def test_no_function_is_longer_than_60_lines():
     long = []
-    for path in sorted(PACKAGE.rglob("*.py")):
+    paths = [p for package in PACKAGES for p in sorted((ROOT / package).rglob("*.py"))] + sorted(ROOT.glob("app*.py"))
+    for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 lines = node.end_lineno - node.lineno + 1
