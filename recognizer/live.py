@@ -58,7 +58,7 @@ class Detection:
 
     guess: Guess
     heard_at: float
-    """s since listening started. Where the window the name came from starts."""
+    """s since listening started. When the first of the analyses that named it ran (just after the cry)."""
     named_at: float
     """s since listening started. How much audio had arrived when the name was first shown."""
     last_seen: float
@@ -102,7 +102,7 @@ class LiveListener:
         self._buffer = np.zeros(0, np.float32)
         self._received = 0  # samples since the start, at sample_rate
         self._since_analysis = 0
-        self._streak: tuple[str, int] = ("", 0)
+        self._streak: tuple[str, int, float] = ("", 0, 0.0)  # label, confident analyses in a row, first one
         self.detections: list[Detection] = []
         self.last: Prediction | None = None
         self.stopped = False
@@ -171,19 +171,17 @@ class LiveListener:
         self.last = prediction
         now = self.elapsed
         if prediction.not_sure or prediction.top is None:
-            self._streak = ("", 0)
+            self._streak = ("", 0, now)
             return
         top = prediction.top
-        label, count = self._streak
-        self._streak = (top.label, count + 1 if label == top.label else 1)
-        buffer_start = now - len(self._buffer) / self.sample_rate
-        heard_at = max(0.0, buffer_start + prediction.window_start)
+        label, count, first = self._streak
+        self._streak = (top.label, count + 1, first) if label == top.label else (top.label, 1, now)
         latest = self.detections[-1] if self.detections else None
         if latest and latest.label == top.label and now - latest.last_seen <= self._buffer_seconds():
             best = top if top.probability > latest.probability else latest.guess
             self.detections[-1] = replace(latest, guess=best, last_seen=now)
         elif self._streak[1] >= self.config.confirmations:
-            self.detections.append(Detection(top, heard_at, now, now))
+            self.detections.append(Detection(top, self._streak[2], now, now))
 
     def as_prediction(self, detection: Detection) -> Prediction:
         """A detection as a :class:`Prediction` (to render it like an upload's answer)."""
