@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import gradio as gr
@@ -20,16 +22,21 @@ from recognizer.live import STOPPED, Detection, LiveConfig, LiveListener, LiveUp
 from recognizer.predict import LOW_CONFIDENCE, NO_CRY_LABEL, SILENCE, Prediction, Recognizer
 
 LIVE_TIME_LIMIT = int(os.environ.get("WHO_LIVE_SECONDS", "60"))
-"""s. A listening session stops by itself after this long (the server closes the stream too);
+"""s. A listening session stops by itself after this long (the server closes the stream 5 s later);
 ``$WHO_LIVE_SECONDS`` changes it (the browser tests listen for less)."""
 
 LIVE_MAX_LISTENERS = 8
 """Listeners served at once; more wait in the queue (benchmarks/bench_live.py measures 8)."""
 
+LIVE_WORKERS = 2
+"""Threads that run the live analyses of all listeners (each listener has at most one in flight)."""
+
 STREAM_EVERY = 0.5
 """s. How often the browser sends what the microphone heard."""
 
 LIVE_CSS = """
+#who-live-status [data-testid="status-tracker"], #who-live-card [data-testid="status-tracker"],
+#who-live-history [data-testid="status-tracker"] { display: none !important; }
 .who-meter { height: 0.6rem; border-radius: 0.3rem; background: rgba(128, 128, 128, 0.25); overflow: hidden; }
 .who-meter > div { height: 100%; background: #f59e0b; transition: width 0.15s linear; }
 .who-live-line { margin-top: 0.4rem; }
@@ -74,7 +81,8 @@ def build_live_tab(get_recognizer: Callable[[], Recognizer], card_html: CardRend
         def live_listen(chunk, live: LiveSession | None, lang: str):
             """One streamed chunk in; the listener's state out (the card only when it changed)."""
             if live is None:
-                live = LiveSession(LiveListener(get_recognizer(), LiveConfig(time_limit_seconds=LIVE_TIME_LIMIT)))
+                config = LiveConfig(time_limit_seconds=LIVE_TIME_LIMIT)
+                live = LiveSession(LiveListener(get_recognizer(), config, executor=analysis_executor()))
             if chunk is None:
                 return live, gr.skip(), gr.skip(), gr.skip()
             sample_rate, samples = chunk
@@ -94,10 +102,23 @@ def build_live_tab(get_recognizer: Callable[[], Recognizer], card_html: CardRend
         mic.start_recording(live_start, outputs=outputs, queue=False, **private)
         mic.stream(
             live_listen, inputs=[mic, session, language], outputs=outputs, stream_every=STREAM_EVERY,
-            time_limit=LIVE_TIME_LIMIT, concurrency_limit=LIVE_MAX_LISTENERS, concurrency_id="live", **private,
+            time_limit=LIVE_TIME_LIMIT + 5, concurrency_limit=LIVE_MAX_LISTENERS, concurrency_id="live", **private,
         )
         mic.stop_recording(live_stop, inputs=[session, language], outputs=outputs, queue=False, **private)
         language.change(live_rerender, inputs=[session, language], outputs=outputs, queue=False, **private)
+
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def analysis_executor() -> ThreadPoolExecutor:
+    """The threads shared by all listeners' analyses (created on first use)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=LIVE_WORKERS, thread_name_prefix="who-live")
+        return _executor
 
 
 @dataclass
@@ -105,15 +126,15 @@ class LiveSession:
     """One page's listener and what its card and history last showed (to send only what changed)."""
 
     listener: LiveListener
-    shown: tuple[str, str] | None = None
+    shown: tuple[str, str, str] = ("", "", "")
 
     def render(self, update: LiveUpdate, card_html: CardRenderer, language: str, force: bool = False):
-        """Outputs for (session, status, card, history); the card and history only when they changed."""
-        shown = (live_card_html(self.listener, update, card_html, language), history_html(update.earlier, language))
-        changed, self.shown = force or shown != self.shown, shown
-        if not changed:
-            return self, status_html(update), gr.skip(), gr.skip()
-        return self, status_html(update), *shown
+        """Outputs for (session, status, card, history); each only when it changed (less to send 10 times a second)."""
+        shown = (status_html(update), live_card_html(self.listener, update, card_html, language),
+                 history_html(update.earlier, language))
+        outputs = [new if force or new != old else gr.skip() for new, old in zip(shown, self.shown, strict=True)]
+        self.shown = shown
+        return self, *outputs
 
 
 def live_start():
@@ -144,13 +165,13 @@ def status_html(update: LiveUpdate | None, starting: bool = False) -> str:
     if update is None:
         text = "Starting the microphone…" if starting else "Not listening."
         return f'<div class="who-meter"><div style="width: 0%"></div></div><div class="who-live-line">{text}</div>'
-    width = min(100.0, max(0.0, (update.level_dbfs - SILENCE_DBFS) / -SILENCE_DBFS * 100.0))
+    width = round(min(100.0, max(0.0, (update.level_dbfs - SILENCE_DBFS) / -SILENCE_DBFS * 100.0)), -1)
     if update.state == STOPPED:
         text, width = f"Stopped after {clock(update.elapsed)}.", 0.0
     else:
         text = f"Listening… {clock(update.elapsed)} / {clock(LIVE_TIME_LIMIT)}"
     return (
-        f'<div class="who-meter" role="meter" data-elapsed="{update.elapsed:.2f}" aria-label="Microphone level" aria-valuenow="{width:.0f}" '
+        f'<div class="who-meter" role="meter" data-elapsed="{update.elapsed:.0f}" aria-label="Microphone level" aria-valuenow="{width:.0f}" '
         f'aria-valuemin="0" aria-valuemax="100"><div style="width: {width:.0f}%"></div></div>'
         f'<div class="who-live-line">{html.escape(text)}</div>'
     )

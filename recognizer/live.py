@@ -13,6 +13,9 @@ talk or music is named by a single unlucky window). The analyses that hear the s
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -35,7 +38,8 @@ class LiveConfig:
     buffer_seconds: float | None = None
     """s. Audio analysed each time; None: one window of the model (4 s for the trained models)."""
     time_limit_seconds: float = 60.0
-    """s. Listening stops by itself after this much audio."""
+    """s. Listening stops by itself after this much audio, or this long after the first chunk (a slow network
+    or server delivers less audio than the time that passed)."""
     confirmations: int = 2
     """Confident analyses in a row, on the same species, before a name is shown."""
 
@@ -93,11 +97,28 @@ class LiveUpdate:
 
 
 class LiveListener:
-    """One listener's rolling buffer and detections; feed it chunks in order (not thread-safe per listener)."""
+    """One listener's rolling buffer and detections; feed it chunks in order (not thread-safe per listener).
 
-    def __init__(self, recognizer: Recognizer, config: LiveConfig = LiveConfig()):
+    With an ``executor`` the analyses run there, one at a time per listener, and their results are taken in
+    by the next :meth:`feed`: a chunk is accepted in a millisecond even while the model runs (a streaming
+    server drops chunks that arrive while the handler is busy), and when the executor is saturated analyses
+    are skipped rather than queued, so the work per listener stays bounded. Without one, :meth:`feed`
+    analyses in place (deterministic, for tests and offline use).
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        config: LiveConfig = LiveConfig(),
+        clock: Callable[[], float] = time.monotonic,
+        executor: Executor | None = None,
+    ):
         self.recognizer = recognizer
         self.config = config
+        self._clock = clock
+        self._executor = executor
+        self._pending: tuple[Future, float] | None = None  # analysis in flight, and the audio time it covers
+        self._started_at: float | None = None
         self.sample_rate: int | None = None
         self._buffer = np.zeros(0, np.float32)
         self._received = 0  # samples since the start, at sample_rate
@@ -122,10 +143,14 @@ class LiveListener:
     def stop(self) -> LiveUpdate:
         """Stop listening (the user pressed stop); the detections stay."""
         self.stopped = True
+        self._collect(wait=True)
         return self.update(SILENCE_DBFS - 1.0, analysed=False)
 
     def feed(self, samples: np.ndarray, sample_rate: int) -> LiveUpdate:
         """Add a chunk (any rate; mono, (n, ch) or (ch, n); float or integer PCM); analyse when a hop is due."""
+        if self._started_at is None:
+            self._started_at = self._clock()
+        self._collect(wait=False)
         if self.stopped:
             return self.update(SILENCE_DBFS - 1.0, analysed=False)
         chunk = to_mono(int_to_float(samples))
@@ -146,14 +171,21 @@ class LiveListener:
         self._since_analysis += len(chunk)
         keep = round(self._buffer_seconds() * sample_rate)
         self._buffer = np.concatenate([self._buffer, chunk])[-keep:]
-        done = self._received >= limit
-        analysed = self._since_analysis >= round(self.config.hop_seconds * sample_rate) or (done and self._since_analysis > 0)
+        done = self._received >= limit or self._clock() - self._started_at >= self.config.time_limit_seconds
+        due = self._since_analysis >= round(self.config.hop_seconds * sample_rate) or (done and self._since_analysis > 0)
+        analysed = due and self._pending is None
         if analysed:
             self._since_analysis = 0
-            self._analyse()
+            self._start_analysis()
         if done:
             self.stopped = True
+            self._collect(wait=True)
         return self.update(level, analysed)
+
+    def wait(self) -> LiveUpdate:
+        """Take in the analysis in flight, if any (waits for it)."""
+        self._collect(wait=True)
+        return self.update(SILENCE_DBFS - 1.0, analysed=False)
 
     def update(self, level_dbfs: float, analysed: bool) -> LiveUpdate:
         """The listener's state as the page shows it."""
@@ -164,12 +196,25 @@ class LiveListener:
     def _buffer_seconds(self) -> float:
         return self.config.buffer_seconds or self.recognizer.window / SAMPLE_RATE
 
-    def _analyse(self) -> None:
-        """Run the recognizer on the buffer and update the streak and the detections."""
-        prediction = self.recognizer.predict(self._buffer, self.sample_rate)
+    def _start_analysis(self) -> None:
+        """Analyse the buffer: here, or in the executor (taken in by a later call)."""
+        if self._executor is None:
+            self._take(self.recognizer.predict(self._buffer, self.sample_rate), self.elapsed)
+        else:
+            future = self._executor.submit(self.recognizer.predict, self._buffer.copy(), self.sample_rate)
+            self._pending = (future, self.elapsed)
+
+    def _collect(self, wait: bool) -> None:
+        if self._pending is None or not (wait or self._pending[0].done()):
+            return
+        future, now = self._pending
+        self._pending = None
+        self._take(future.result(), now)
+
+    def _take(self, prediction: Prediction, now: float) -> None:
+        """Update the streak and the detections with an analysis of the audio up to ``now`` (s)."""
         self.analyses += 1
         self.last = prediction
-        now = self.elapsed
         if prediction.not_sure or prediction.top is None:
             self._streak = ("", 0, now)
             return
