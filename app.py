@@ -14,7 +14,7 @@ import threading
 
 import gradio as gr
 
-from app_live import LIVE_CSS, build_live_tab
+from app_live import LIVE_CSS, LIVE_HEAD, build_live_tab
 from dataset_builder.audio import MAX_RECORDING_SECONDS
 from recognizer.loading import ModelNotFoundError
 from recognizer.predict import NOT_SURE_MESSAGE, SILENCE, Prediction, Recognizer
@@ -219,7 +219,7 @@ def main(**launch_kwargs) -> None:
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD_BYTES,
         css=CSS + LIVE_CSS,
-        head=HEAD,
+        head=HEAD + LIVE_HEAD,
         theme=gr.themes.Soft(
             primary_hue="amber", secondary_hue="red", font=["ui-sans-serif", "system-ui", "sans-serif"],
             font_mono=["ui-monospace", "monospace"],

@@ -91,18 +91,14 @@ def _open_live(playwright, wav, viewport):
 
 
 def _start(page, app_url):
+    """Open the Live tab and press Start listening (the only click); returns the page time of the press."""
     page.goto(app_url)
     page.wait_for_selector("#who-go")
     page.get_by_role("tab", name="Live").click()
-    page.wait_for_selector("#who-live-mic button.record-button")
-    # Gradio's streaming recorder loads its WAV encoder (three modules) when it mounts; a press before that is lost.
-    page.wait_for_function(
-        "performance.getEntriesByType('resource').filter(e => /\\/module-[^/]+\\.js$/.test(e.name)).length >= 3",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(500)
+    page.wait_for_selector("#who-live-start")
+    page.wait_for_function("window.whoLive !== undefined")
     clicked = page.evaluate("performance.now()")
-    page.click("#who-live-mic button.record-button")  # the only click
+    page.click("#who-live-start")
     return clicked
 
 
@@ -128,12 +124,16 @@ def test_live_names_the_cry_by_itself_on_a_phone(app_url, artifacts, tmp_path):
         assert {name for _, name in seen} == {"Charmander"}, f"other names appeared: {seen}"
         card = page.inner_text("#who-live-card").replace("\u00a0", " ")
         assert "#0004" in card and "Fire" in card and "Confidence" in card and "Heard at 0:0" in card
-        status = page.inner_text("#who-live-status")
-        assert "Listening…" in status
+        assert "Listening…" in page.inner_text("#who-live-status")
+        assert page.inner_text("#who-live-start") == "Stop"
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
         page.screenshot(path=str(artifacts / "live-phone.png"), full_page=True)
         page.wait_for_timeout(3_000)  # the music: the answer stays
         assert "Charmander" in page.inner_text("#who-live-card")
+        page.click("#who-live-start")  # Stop
+        page.wait_for_function("document.querySelector('#who-live-status').innerText.includes('Stopped after')")
+        assert "Charmander" in page.inner_text("#who-live-card")
+        assert page.inner_text("#who-live-start") == "Start listening"
         browser.close()
 
 
@@ -156,5 +156,7 @@ def test_live_without_a_cry_never_names_one_and_stops_by_itself(app_url, artifac
         cards = {text for _, text in page.evaluate("window.whoCard")}
         assert any("Listening…" in text for text in cards)
         assert "No cry named" in page.inner_text("#who-live-card")
+        page.wait_for_function("document.querySelector('#who-live-start').innerText === 'Start listening'")
+        assert page.evaluate("window.whoLive.listening") is False, "the microphone should be closed after the limit"
         page.screenshot(path=str(artifacts / "live-no-cry.png"), full_page=True)
         browser.close()
