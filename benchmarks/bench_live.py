@@ -10,13 +10,12 @@ Three measurements, with the embedded model (``models/default``):
    same files as one upload (``Recognizer.predict``) for comparison; and cry-less streams (talk, music,
    noise) of ``--seconds``: how many ever show a name. Real cries from ``../shared/pokeapi`` (skipped
    without it).
-3. **server**: ``python app.py`` with ``OMP_NUM_THREADS=--threads``; ``--listeners`` simulated browsers
-   stream a file (talk, a real or synthetic cry, music) in 0.1 s WAV chunks at real-time pace through
-   Gradio's streaming protocol (upload, ``queue/join``, ``stream/{event}``), as ``gr.Audio(streaming=True)``
-   does, while another client calls ``/predict`` through the REST API in a loop: ``/predict`` p50/p95, the
-   app process's CPU per listener, the share of the audio that reached each listener and the time from the
-   cry's end (when its last chunk was sent) to the species appearing in the streamed card. Run for 0 and
-   for N listeners.
+3. **server**: ``python app.py`` with ``OMP_NUM_THREADS=--threads``; ``--listeners`` simulated Live tabs
+   send a file (talk, a real or synthetic cry, music) to ``/live_chunk`` at real-time pace, as the page's
+   recorder does (what gathered since the last answer, every 0.5 s), while another client calls ``/predict``
+   through the REST API in a loop: ``/predict`` p50/p95, the app process's CPU per listener (over the run
+   without listeners), the share of the audio that reached each listener, the time each request took, and
+   the time from the cry's end to the species in the card. Run for 0 and for N listeners.
 
     python benchmarks/bench_live.py [--listeners 1 8] [--seconds 60] [--server-seconds 20] [--cries 30]
 
@@ -27,7 +26,7 @@ Prints a table and writes ``benchmarks/results/live.json``. On a shared machine 
 from __future__ import annotations
 
 import argparse
-import io
+import base64
 import json
 import os
 import platform
@@ -46,8 +45,9 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app.main() sets it: before torch loads
 
 CRIES = ROOT.parent / "shared" / "pokeapi" / "cries" / "cries" / "pokemon" / "latest"
-RATE = 44_100  # what Chromium's recorder streams here (stereo, 16-bit WAV chunks)
-CHUNK_SECONDS = 0.1  # Gradio 6.31's streaming recorder sends a chunk every 0.1 s
+RATE = 44_100  # a browser microphone's rate, for the in-process cost (the page's recorder sends 16 kHz)
+CHUNK_SECONDS = 0.1  # in-process feeding: the audio callback's granularity
+HOP_SECONDS = 0.5  # the page's recorder sends every 0.5 s (more when an answer was slow)
 TALK_SECONDS = 2.0
 MUSIC_SECONDS = 6.0
 RESULTS = ROOT / "benchmarks" / "results" / "live.json"
@@ -129,28 +129,29 @@ def listener_cost(recognizer, seconds: float) -> dict:
             "ms_per_analysis": round(1000 * cpu / max(1, listener.analyses), 1)}
 
 
-def accuracy(recognizer, n_cries: int, seconds: float, n_cryless: int) -> dict:
+def accuracy(recognizer, n_cries: int, seconds: float, n_cryless: int, seed: int = 0, min_confidence: float | None = None) -> dict:
     """Real cries in context streamed through a listener vs uploaded whole; cry-less streams."""
     from dataset_builder.audio import SAMPLE_RATE, decode_audio
     from recognizer.live import LiveConfig, LiveListener
 
-    out: dict = {"cryless": [], "cries": None}
-    for seed in range(n_cryless):
-        listener = LiveListener(recognizer, LiveConfig(time_limit_seconds=seconds))
-        stream_in_process(listener, cryless(seconds, seed=100 + seed), SAMPLE_RATE)
+    strict = {} if min_confidence is None else {"min_confidence": min_confidence}
+    out: dict = {"cryless": [], "cries": None, "min_confidence": LiveConfig(**strict).min_confidence}
+    for k in range(n_cryless):
+        listener = LiveListener(recognizer, LiveConfig(time_limit_seconds=seconds, **strict))
+        stream_in_process(listener, cryless(seconds, seed=100 + 100 * seed + k), SAMPLE_RATE)
         out["cryless"].append({"seconds": seconds, "analyses": listener.analyses,
                                "named": [d.guess.name() for d in listener.detections]})
     if not CRIES.is_dir():
         return out
     files = sorted(CRIES.glob("*.ogg"), key=lambda p: int(p.stem))
     files = [f for f in files if int(f.stem) <= 151]
-    picked = [files[i] for i in np.random.default_rng(0).choice(len(files), min(n_cries, len(files)), replace=False)]
+    picked = [files[i] for i in np.random.default_rng(seed).choice(len(files), min(n_cries, len(files)), replace=False)]
     rows = []
     for k, path in enumerate(picked):
         species = recognizer.bundle.pokedex
         truth = next((label for label, info in species.items() if info.pokedex_id == int(path.stem)), path.stem)
-        audio, cry_end = in_context(decode_audio(path), seed=k)
-        listener = LiveListener(recognizer, LiveConfig(time_limit_seconds=len(audio) / SAMPLE_RATE + 1))
+        audio, cry_end = in_context(decode_audio(path), seed=k + 100 * seed)
+        listener = LiveListener(recognizer, LiveConfig(time_limit_seconds=len(audio) / SAMPLE_RATE + 1, **strict))
         first = next((u for u in stream_in_process(listener, audio, SAMPLE_RATE) if u.current), None)
         upload = recognizer.predict(audio)
         rows.append({
@@ -176,15 +177,6 @@ def accuracy(recognizer, n_cries: int, seconds: float, n_cryless: int) -> dict:
     return out
 
 
-def wav_bytes(samples: np.ndarray, rate: int) -> bytes:
-    """16-bit stereo WAV, like one chunk of Chromium's streaming recorder."""
-    import soundfile as sf
-
-    buf = io.BytesIO()
-    sf.write(buf, np.repeat(samples[:, None], 2, axis=1), rate, format="WAV", subtype="PCM_16")
-    return buf.getvalue()
-
-
 def process_cpu_seconds(pid: int) -> float:
     """utime + stime of a process and its threads (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -206,85 +198,71 @@ def app_pid(port: int) -> int:
     raise RuntimeError(f"no app.py child of this process listens on port {port}")
 
 
-def live_endpoint(http, url: str) -> tuple[int, int]:
-    """(fn_index, trigger component id) of the Live tab's stream event, from the app's /config."""
-    config = http.get(url + "config").json()
-    mic = next(c["id"] for c in config["components"] if c["props"].get("elem_id") == "who-live-mic")
-    fn = next(d["id"] for d in config["dependencies"] if d["targets"] == [[mic, "stream"]])
-    return fn, mic
-
-
 class BrowserListener(threading.Thread):
-    """One simulated browser on the Live tab: streams ``samples`` (16 kHz) in 0.1 s WAV chunks at real-time pace.
+    """One simulated Live tab: sends ``samples`` (16 kHz) to ``/live_chunk`` as the page's recorder does.
 
-    Afterwards: ``received_s`` (audio the server's listener got, from the status), ``names`` (species shown in
-    the card, with the wall time since the start), ``sent_at`` (when each chunk was sent).
+    Audio "arrives" in real time; whenever 0.5 s have gathered and the previous answer is back, everything
+    gathered is sent (int16 base64, through Gradio's REST API). Afterwards: ``received_s`` (audio the
+    server's listener got), ``names`` (species shown in the card, with the wall time since the start),
+    ``answers`` (seconds each request took).
     """
 
-    def __init__(self, url: str, samples: np.ndarray, fn_index: int, trigger: int):
+    def __init__(self, url: str, samples: np.ndarray):
         super().__init__(daemon=True)
-        from dataset_builder.audio import SAMPLE_RATE, resample
-
-        self.url, self.fn_index, self.trigger = url, fn_index, trigger
-        audio = resample(samples, SAMPLE_RATE, RATE)
-        step = int(CHUNK_SECONDS * RATE)
-        self.chunks = [wav_bytes(audio[i : i + step], RATE) for i in range(0, len(audio), step)]
-        self.session = uuid.uuid4().hex[:11]
-        self.sent_at: list[float] = []
+        self.url, self.samples = url, samples
+        self.token = f"bench-{uuid.uuid4().hex[:12]}"
         self.names: list[tuple[float, str]] = []
+        self.answers: list[float] = []
         self.received_s = 0.0
         self.error: str | None = None
         self.start_time = 0.0
 
-    def body(self, path: str) -> dict:
-        chunk = {"path": path, "meta": {"_type": "gradio.FileData"}, "orig_name": "audio.wav", "mime_type": "audio/wav"}
-        return {"data": [chunk, None, "en"], "event_data": None, "fn_index": self.fn_index,
-                "trigger_id": self.trigger, "session_hash": self.session}
-
     def run(self) -> None:
         import httpx
 
+        from dataset_builder.audio import SAMPLE_RATE
+
+        sent = 0
         try:
-            with httpx.Client(timeout=30) as http:
+            with httpx.Client(timeout=60) as http:
                 self.start_time = time.perf_counter()
-                event = None
-                for i, chunk in enumerate(self.chunks):
-                    time.sleep(max(0.0, self.start_time + i * CHUNK_SECONDS - time.perf_counter()))
-                    path = http.post(self.url + "gradio_api/upload", files={"files": ("audio.wav", chunk, "audio/wav")}).json()[0]
-                    self.sent_at.append(time.perf_counter() - self.start_time)
-                    if event is None:
-                        event = http.post(self.url + "gradio_api/queue/join", json=self.body(path)).json()["event_id"]
-                        threading.Thread(target=self.read_results, daemon=True).start()
-                    else:
-                        http.post(self.url + f"gradio_api/stream/{event}", json=self.body(path))
-                time.sleep(1.5)  # the last answers
-                http.post(self.url + f"gradio_api/stream/{event}/close")
+                while sent < len(self.samples):
+                    now = time.perf_counter() - self.start_time
+                    heard = min(len(self.samples), int(now * SAMPLE_RATE))
+                    if heard - sent < HOP_SECONDS * SAMPLE_RATE and heard < len(self.samples):
+                        time.sleep(0.05)
+                        continue
+                    pcm = (np.clip(self.samples[sent:heard], -1, 1) * 32767).astype("<i2").tobytes()
+                    self.record(self.call(http, base64.b64encode(pcm).decode(), False), now)
+                    sent = heard
+                self.record(self.call(http, "", True), time.perf_counter() - self.start_time)
         except Exception as err:  # reported in the results, not raised in a thread
             self.error = f"{type(err).__name__}: {err}"
 
-    def read_results(self) -> None:
+    def call(self, http, pcm: str, stop: bool) -> dict:
+        start = time.perf_counter()
+        url = self.url + "gradio_api/call/live_chunk"
+        event = http.post(url, json={"data": [self.token, pcm, 16000, "en", stop]}).json()["event_id"]
+        with http.stream("GET", f"{url}/{event}") as response:
+            kind = None
+            for line in response.iter_lines():
+                if line.startswith("event:"):
+                    kind = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and kind in ("complete", "error"):
+                    if kind == "error":
+                        raise RuntimeError(f"/live_chunk failed: {line[5:].strip()}")
+                    self.answers.append(time.perf_counter() - start)
+                    return json.loads(line[5:])[0]
+        raise RuntimeError("/live_chunk: the result stream ended without a result")
+
+    def record(self, answer: dict, now: float) -> None:
         import re
 
-        import httpx
-
-        with httpx.Client(timeout=None) as http, http.stream(
-            "GET", self.url + f"gradio_api/queue/data?session_hash={self.session}"
-        ) as response:
-            for line in response.iter_lines():
-                if not line.startswith("data:"):
-                    continue
-                message = json.loads(line[5:])
-                if message.get("msg") not in ("process_streaming", "process_completed"):
-                    continue
-                texts = [x for x in (message.get("output") or {}).get("data", []) if isinstance(x, str)]
-                for text in texts:
-                    if match := re.search(r'data-elapsed="([0-9.]+)"', text):
-                        self.received_s = float(match.group(1))
-                    if match := re.search(r'class="who-name">([^<]+)<', text):
-                        if not self.names or self.names[-1][1] != match.group(1):
-                            self.names.append((time.perf_counter() - self.start_time, match.group(1)))
-                if message.get("msg") == "process_completed":
-                    return
+        if match := re.search(r'data-elapsed="([0-9.]+)"', answer["status"]):
+            self.received_s = float(match.group(1))
+        if match := re.search(r'class="who-name">([^<]+)<', answer["card"]):
+            if not self.names or self.names[-1][1] != match.group(1):
+                self.names.append((time.perf_counter() - self.start_time, match.group(1)))
 
 
 def predict_loop(url: str, audio: str, stop: threading.Event, out: list[float]) -> None:
@@ -320,17 +298,13 @@ def server_run(model_dir: Path, listeners: int, seconds: float, threads: int, wo
     recording = str(write_audio(workdir / "predict.wav", resample(head[-3 * SAMPLE_RATE :], SAMPLE_RATE, RATE), RATE))
     env = {"OMP_NUM_THREADS": str(threads), "WHO_LIVE_SECONDS": str(int(seconds) + 10)}
     with running_app(model_dir, env=env) as url:
-        import httpx
-
         pid = app_pid(int(url.rstrip("/").rsplit(":", 1)[1]))
-        with httpx.Client(timeout=60) as http:
-            fn_index, trigger = live_endpoint(http, url)
         warm: list[float] = []
         predict_loop_once(url, recording, warm, calls=3)
         latencies: list[float] = []
         stop = threading.Event()
         caller = threading.Thread(target=predict_loop, args=(url, recording, stop, latencies), daemon=True)
-        crowd = [BrowserListener(url, audio, fn_index, trigger) for _ in range(listeners)]
+        crowd = [BrowserListener(url, audio) for _ in range(listeners)]
         cpu, wall = process_cpu_seconds(pid), time.perf_counter()
         caller.start()
         for browser in crowd:
@@ -361,11 +335,13 @@ def summarize_server(listeners, seconds, threads, cpu, wall, latencies, crowd, c
     ms = np.array(latencies) * 1000 if latencies else np.array([np.nan])
     per = []
     for browser in crowd:
-        cry_sent = browser.sent_at[min(len(browser.sent_at) - 1, int(cry_end / CHUNK_SECONDS))] if browser.sent_at else None
         first = browser.names[0] if browser.names else None
+        answers = np.array(browser.answers or [np.nan]) * 1000
         per.append({"received_share": round(browser.received_s / seconds, 3), "names": [n for _, n in browser.names],
-                    "delay_after_cry_s": round(first[0] - cry_sent, 2) if first and cry_sent is not None else None,
-                    "error": browser.error})
+                    "delay_after_cry_s": round(first[0] - cry_end, 2) if first else None,
+                    "answer_p50_ms": round(float(np.percentile(answers, 50)), 1),
+                    "answer_p95_ms": round(float(np.percentile(answers, 95)), 1),
+                    "requests": len(browser.answers), "error": browser.error})
     delays = [p["delay_after_cry_s"] for p in per if p["delay_after_cry_s"] is not None]
     return {
         "listeners": listeners, "seconds": seconds, "threads": threads, "cry": cry_source,
@@ -389,7 +365,11 @@ def main() -> None:
     parser.add_argument("--cries", type=int, default=30, help="real cries streamed in context (needs ../shared)")
     parser.add_argument("--cryless", type=int, default=5, help="cry-less streams of --seconds")
     parser.add_argument("--threads", type=int, default=2, help="torch threads of the app")
+    parser.add_argument("--seed", type=int, default=0, help="which cries and cry-less streams (0: those LiveConfig was tuned on)")
+    parser.add_argument("--min-confidence", type=float, default=None,
+                        help="accuracy with another LiveConfig.min_confidence (0: the calibrated threshold alone)")
     parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--out", default=str(RESULTS), help="where to write the results (JSON)")
     args = parser.parse_args()
 
     import tempfile
@@ -403,7 +383,8 @@ def main() -> None:
         "model": args.model, "machine": platform.platform(), "cpus": os.cpu_count(), "torch": torch.__version__,
         "load_average_start": os.getloadavg(),
         "cost": listener_cost(recognizer, args.seconds),
-        "accuracy": accuracy(recognizer, args.cries, args.seconds, args.cryless),
+        "seed": args.seed,
+        "accuracy": accuracy(recognizer, args.cries, args.seconds, args.cryless, args.seed, args.min_confidence),
         "server": [],
     }
     print_cost_and_accuracy(results)
@@ -417,9 +398,10 @@ def main() -> None:
                 results["server"].append(run)
                 print_server(run)
     results["load_average_end"] = os.getloadavg()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
 
 
 def print_cost_and_accuracy(results: dict) -> None:

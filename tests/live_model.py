@@ -78,7 +78,8 @@ def _build(path: Path, steps: int, seed: int, max_length: int = 300, num_mel_bin
     model.save_pretrained(path)
     extractor.save_pretrained(path)
     save_pokedex(path, SPECIES, LANGUAGES)
-    save_calibration(path, Calibration(temperature=1.0, threshold=0.6))
+    # Sharp probabilities, as the trained models have: live listening asks for 0.99 (recognizer.live.LiveConfig).
+    save_calibration(path, Calibration(temperature=0.5, threshold=0.6))
 
 
 def _fit(model, extractor, steps: int, rng: np.random.Generator, batch: int = 16) -> None:

@@ -65,7 +65,7 @@ def test_talk_then_cry_then_music_names_the_cry_soon_after_it_ends(recognizer, l
         if update.current is not None and named_at is None:
             named_at = update.elapsed
             assert update.current.label == label
-            assert cry_end - 1.2 <= update.current.heard_at <= cry_end + 1.0, "heard_at should point at the cry"
+            assert cry_end - 1.2 <= update.current.heard_at <= update.elapsed, "heard_at should point at the cry"
     assert named_at is not None, f"{label}: never named; last analysis {listener.last}"
     assert named_at - cry_end <= 2.0, f"named {named_at - cry_end:.2f} s after the cry ended (goal <= 2 s)"
     assert [d.label for d in listener.detections] == [label], "the same cry must be one detection"
