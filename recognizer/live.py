@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -106,27 +105,12 @@ class LiveUpdate:
 
 
 class LiveListener:
-    """One listener's rolling buffer and detections; feed it chunks in order (not thread-safe per listener).
+    """One listener's rolling buffer and detections; feed it chunks in order (not thread-safe per listener)."""
 
-    With an ``executor`` the analyses run there, one at a time per listener, and their results are taken in
-    by the next :meth:`feed`: a chunk is accepted in a millisecond even while the model runs (a streaming
-    server drops chunks that arrive while the handler is busy), and when the executor is saturated analyses
-    are skipped rather than queued, so the work per listener stays bounded. Without one, :meth:`feed`
-    analyses in place (deterministic, for tests and offline use).
-    """
-
-    def __init__(
-        self,
-        recognizer: Recognizer,
-        config: LiveConfig = LiveConfig(),
-        clock: Callable[[], float] = time.monotonic,
-        executor: Executor | None = None,
-    ):
+    def __init__(self, recognizer: Recognizer, config: LiveConfig = LiveConfig(), clock: Callable[[], float] = time.monotonic):
         self.recognizer = recognizer
         self.config = config
         self._clock = clock
-        self._executor = executor
-        self._pending: tuple[Future, float] | None = None  # analysis in flight, and the audio time it covers
         self._started_at: float | None = None
         self.sample_rate: int | None = None
         self._buffer = np.zeros(0, np.float32)
@@ -152,14 +136,12 @@ class LiveListener:
     def stop(self) -> LiveUpdate:
         """Stop listening (the user pressed stop); the detections stay."""
         self.stopped = True
-        self._collect(wait=True)
         return self.update(SILENCE_DBFS - 1.0, analysed=False)
 
     def feed(self, samples: np.ndarray, sample_rate: int) -> LiveUpdate:
         """Add a chunk (any rate; mono, (n, ch) or (ch, n); float or integer PCM); analyse when a hop is due."""
         if self._started_at is None:
             self._started_at = self._clock()
-        self._collect(wait=False)
         if self.stopped:
             return self.update(SILENCE_DBFS - 1.0, analysed=False)
         chunk = to_mono(int_to_float(samples))
@@ -182,19 +164,12 @@ class LiveListener:
         self._buffer = np.concatenate([self._buffer, chunk])[-keep:]
         done = self._received >= limit or self._clock() - self._started_at >= self.config.time_limit_seconds
         due = self._since_analysis >= round(self.config.hop_seconds * sample_rate) or (done and self._since_analysis > 0)
-        analysed = due and self._pending is None
-        if analysed:
+        if due:
             self._since_analysis = 0
-            self._start_analysis()
+            self._take(self.recognizer.predict(self._buffer, self.sample_rate), self.elapsed)
         if done:
             self.stopped = True
-            self._collect(wait=True)
-        return self.update(level, analysed)
-
-    def wait(self) -> LiveUpdate:
-        """Take in the analysis in flight, if any (waits for it)."""
-        self._collect(wait=True)
-        return self.update(SILENCE_DBFS - 1.0, analysed=False)
+        return self.update(level, due)
 
     def update(self, level_dbfs: float, analysed: bool) -> LiveUpdate:
         """The listener's state as the page shows it."""
@@ -204,21 +179,6 @@ class LiveListener:
 
     def _buffer_seconds(self) -> float:
         return self.config.buffer_seconds or self.recognizer.window / SAMPLE_RATE
-
-    def _start_analysis(self) -> None:
-        """Analyse the buffer: here, or in the executor (taken in by a later call)."""
-        if self._executor is None:
-            self._take(self.recognizer.predict(self._buffer, self.sample_rate), self.elapsed)
-        else:
-            future = self._executor.submit(self.recognizer.predict, self._buffer.copy(), self.sample_rate)
-            self._pending = (future, self.elapsed)
-
-    def _collect(self, wait: bool) -> None:
-        if self._pending is None or not (wait or self._pending[0].done()):
-            return
-        future, now = self._pending
-        self._pending = None
-        self._take(future.result(), now)
 
     def _take(self, prediction: Prediction, now: float) -> None:
         """Update the streak and the detections with an analysis of the audio up to ``now`` (s)."""

@@ -2,7 +2,8 @@
 
 The app serves the tiny model with a ``no_cry`` class (``tests/live_model.py``) and listens for
 ``WHO_LIVE_SECONDS`` = 15 s. The page records when the microphone opened (``getUserMedia`` resolving) and
-every text the card shows (a MutationObserver), so the delay after the cry is measured in the page's clock.
+every species name and card text it shows (a MutationObserver), so the delay after the cry is measured in the
+page's clock.
 Screenshots go to $WHO_ARTIFACTS_DIR (default tests/artifacts/).
 """
 
@@ -81,7 +82,7 @@ def _music(seconds: float, seed: int) -> np.ndarray:
 
 
 def _open_live(playwright, wav, viewport):
-    """A page on the Live tab with the fake microphone playing ``wav`` once, its recorder ready."""
+    """A browser whose fake microphone plays ``wav`` once, and a page that watches what it shows."""
     browser = _launch(playwright, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
                       f"--use-file-for-fake-audio-capture={wav}%noloop")
     context = browser.new_context(viewport=viewport, permissions=["microphone"])

@@ -2,7 +2,6 @@
 
 import shutil
 import subprocess
-import time
 
 import numpy as np
 import pytest
@@ -164,34 +163,3 @@ def test_wall_clock_limit_stops_a_slow_stream(recognizer):
         now[0] += 1.5
     assert listener.feed(np.zeros(RATE // 10, np.float32), RATE).state == STOPPED
     assert listener.elapsed == pytest.approx(0.5)
-
-
-def test_analyses_in_an_executor_give_the_same_answer_without_blocking_the_feed(recognizer):
-    from concurrent.futures import ThreadPoolExecutor
-
-    audio = np.concatenate([species_cry(LABELS[1], 1.2, RATE, seed=5), np.zeros(3 * RATE, np.float32)])
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        listener = LiveListener(recognizer, executor=executor)
-        updates = []
-        for update in stream(listener, audio):  # at the browser's pace: a chunk every 0.1 s
-            updates.append(update)
-            time.sleep(CHUNK)
-        listener.wait()
-    assert [d.label for d in listener.detections] == [LABELS[1]]
-    assert 1 <= listener.analyses <= len(audio) / RATE / 0.5
-    assert sum(u.analysed for u in updates) == listener.analyses
-
-
-def test_a_busy_executor_skips_analyses_instead_of_queueing_them(recognizer):
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-
-    gate = threading.Event()
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        executor.submit(gate.wait)  # the only worker is busy
-        listener = LiveListener(recognizer, executor=executor)
-        updates = list(stream(listener, np.zeros(3 * RATE, np.float32)))
-        assert sum(u.analysed for u in updates) == 1, "one analysis in flight per listener, the others skipped"
-        gate.set()
-        listener.wait()
-    assert listener.analyses == 1
