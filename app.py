@@ -14,6 +14,7 @@ import threading
 
 import gradio as gr
 
+from app_live import LIVE_CSS, LIVE_HEAD, build_live_tab
 from frontend.audio import MAX_RECORDING_SECONDS
 from recognizer.loading import ModelNotFoundError
 from recognizer.predict import NOT_SURE_MESSAGE, SILENCE, Prediction, Recognizer
@@ -170,17 +171,20 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delet
         "Press **Who's that Pokémon?** to get the top 5 guesses; when the cry is unclear it honestly says it is not sure.",
         elem_id="who-title",
     )
-    with gr.Row(equal_height=False):
-        with gr.Column(min_width=300):
-            audio = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Cry", elem_id="who-audio")
-            language = gr.Dropdown(
-                choices=[(LANGUAGE_NAMES[c], c) for c in DEFAULT_LANGUAGES], value="en", label="Names in",
-                elem_id="who-language",
-            )
-            go = gr.Button("Who's that Pokémon?", variant="primary", elem_id="who-go")
-        with gr.Column(min_width=300):
-            card = gr.HTML(card_html(None, "en"), elem_id="who-card")
-            label = gr.Label(num_top_classes=TOP_K, label="Top 5 guesses", show_heading=False, elem_id="who-label")
+    with gr.Tabs(elem_id="who-modes"):
+        with gr.Tab("Record or upload", elem_id="who-record"):
+            with gr.Row(equal_height=False):
+                with gr.Column(min_width=300):
+                    audio = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Cry", elem_id="who-audio")
+                    language = gr.Dropdown(
+                        choices=[(LANGUAGE_NAMES[c], c) for c in DEFAULT_LANGUAGES], value="en", label="Names in",
+                        elem_id="who-language",
+                    )
+                    go = gr.Button("Who's that Pokémon?", variant="primary", elem_id="who-go")
+                with gr.Column(min_width=300):
+                    card = gr.HTML(card_html(None, "en"), elem_id="who-card")
+                    label = gr.Label(num_top_classes=TOP_K, label="Top 5 guesses", show_heading=False, elem_id="who-label")
+        build_live_tab(get_recognizer, card_html, language)
     last = gr.State(None)
 
     # The public API: one audio file in, the top-5 label dict out (a hidden trigger; the UI uses `go`).
@@ -214,8 +218,8 @@ def main(**launch_kwargs) -> None:
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_UPLOAD_BYTES,
-        css=CSS,
-        head=HEAD,
+        css=CSS + LIVE_CSS,
+        head=HEAD + LIVE_HEAD,
         theme=gr.themes.Soft(
             primary_hue="amber", secondary_hue="red", font=["ui-sans-serif", "system-ui", "sans-serif"],
             font_mono=["ui-monospace", "monospace"],
