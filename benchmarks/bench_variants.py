@@ -56,8 +56,8 @@ def instrument(stage_times: dict, stage_calls: dict) -> None:
     from dataset_builder import augment, variants
 
     classes = [
-        augment.PlaceInRecording, augment.Loudspeaker, augment.RoomReverb, augment.Microphone, augment.Gain,
-        augment.Clipping, augment.AutomaticGainControl, augment.Codec, augment.AddBackground, augment.OneOf,
+        augment.PlaceInRecording, augment.Loudspeaker, augment.Equalizer, augment.RoomReverb, augment.Microphone,
+        augment.Gain, augment.Clipping, augment.Compressor, augment.AutomaticGainControl, augment.Codec, augment.AddBackground, augment.OneOf,
         augment.TimeStretch, augment.PitchShift,
     ]
     for cls in classes:

@@ -96,10 +96,11 @@ class BackgroundRecording:
 class BackgroundPool:
     """The recordings of one split, with the draw and the segment extraction the mixer needs."""
 
-    def __init__(self, bank: BackgroundBank, split: str):
+    def __init__(self, bank: BackgroundBank, split: str, exclude_kinds: tuple[str, ...] = ()):
         self.bank = bank
         self.split = split
-        self.recordings = [r for r in bank.recordings if r.split == split]
+        self.exclude_kinds = tuple(sorted(exclude_kinds))  # a family hold-out, e.g. no ``music`` in train
+        self.recordings = [r for r in bank.recordings if r.split == split and r.kind not in self.exclude_kinds]
         self.kinds = sorted({r.kind for r in self.recordings})
         self._by_kind = {k: [r for r in self.recordings if r.kind == k] for k in self.kinds}
         self._by_id = {r.id: r for r in self.recordings}
@@ -144,7 +145,7 @@ class BackgroundBank:
         if len(ids) != len(set(ids)):
             raise ValueError("BackgroundBank: recording ids must be unique")
         self._cache: dict[str, np.ndarray] = {}
-        self._pools: dict[str, BackgroundPool] = {}
+        self._pools: dict[tuple[str, tuple[str, ...]], BackgroundPool] = {}
 
     @classmethod
     def build(cls, config: BackgroundConfig, seed: int) -> BackgroundBank:
@@ -155,6 +156,7 @@ class BackgroundBank:
         cache = Path(config.cache_dir) if config.cache_dir else default_cache_dir("backgrounds")
         if config.music_dir:
             files = _music_files(Path(config.music_dir))
+            _refuse_heldout_music(Path(config.music_dir), files)
             recordings += _split_files("music", files, cache, config, seed, origin=f"--music-dir {config.music_dir}")
         if config.youtube_playlist:
             folder = download_playlist(config.youtube_playlist, cache)
@@ -169,12 +171,20 @@ class BackgroundBank:
             )
         return bank
 
-    def pool(self, split: str) -> BackgroundPool:
+    def pool(self, split: str, exclude_kinds: tuple[str, ...] = ()) -> BackgroundPool:
+        """The recordings of ``split``, less any kinds in ``exclude_kinds`` (which must leave some)."""
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-        if split not in self._pools:
-            self._pools[split] = BackgroundPool(self, split)
-        return self._pools[split]
+        key = (split, tuple(sorted(exclude_kinds)))
+        if key not in self._pools:
+            pool = BackgroundPool(self, split, key[1])
+            if exclude_kinds and len(pool) == 0:
+                raise BackgroundError(
+                    f"holding out background kind(s) {', '.join(key[1])} leaves no {split!r} backgrounds; "
+                    f"the {split!r} split has only {', '.join(BackgroundPool(self, split).kinds)}"
+                )
+            self._pools[key] = pool
+        return self._pools[key]
 
     def load(self, recording: BackgroundRecording) -> np.ndarray:
         """The recording's samples (float32, 16 kHz): regenerated or memory-mapped, cached per process."""
@@ -227,6 +237,21 @@ def _music_files(folder: Path, origin: str | None = None) -> list[Path]:
             f"{origin}: no audio files in {folder}; expected music files FFmpeg can read ({', '.join(MUSIC_EXTENSIONS)})"
         )
     return files
+
+
+HELDOUT_MUSIC_DIR = "heldout"
+"""scripts/fetch_music.sh writes the evaluation-only music (Frozen Bubble) under ``OUT/heldout/``."""
+
+
+def _refuse_heldout_music(folder: Path, files: list[Path]) -> None:
+    """The held-out background family must never reach a training set: refuse a folder that holds it."""
+    inside = [p for p in files if HELDOUT_MUSIC_DIR in p.relative_to(folder).parts[:-1]]
+    if HELDOUT_MUSIC_DIR in folder.resolve().parts or inside:
+        raise BackgroundError(
+            f"--music-dir {folder}: holds the evaluation-only music of scripts/fetch_music.sh "
+            f"(a '{HELDOUT_MUSIC_DIR}' folder{', e.g. ' + str(inside[0]) if inside else ''}); "
+            "expected its train folder, e.g. --music-dir data/music/train"
+        )
 
 
 def _decode_cached(path: Path, cache: Path, max_seconds: float) -> tuple[str, Path]:

@@ -12,7 +12,7 @@ import multiprocessing
 import shlex
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -93,13 +93,12 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
 
     ``augment_config`` sets every variant range but the background SNR, which ``build_config`` gives.
     """
-    from .variants import AugmentConfig, VariantMaker
+    from .variants import VariantMaker, augment_config_for_build
 
     start = time.perf_counter()
     plan = _plan(source_config, build_config)
     refs, cries, missing = _gather_cries(plan, build_config)
-    snr_db = (build_config.min_snr_db, build_config.max_snr_db)
-    augment_config = replace(augment_config, snr_db=snr_db) if augment_config else AugmentConfig(snr_db=snr_db)
+    augment_config = augment_config_for_build(build_config, augment_config)  # the SNR range and family hold-outs
     maker = VariantMaker(augment_config, plan.bank, seed=build_config.seed)  # simulates rooms (cached)
     labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
     label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}

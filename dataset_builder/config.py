@@ -63,10 +63,21 @@ class BuildConfig:
         default=-5.0, metadata=_help("Lowest background SNR in dB (active level of the cry over the background's power).")
     )
     max_snr_db: float = field(default=30.0, metadata=_help("Highest background SNR in dB."))
-    music_dir: str | None = field(default=None, metadata=_help("Folder of your own background music recordings."))
+    music_dir: str | None = field(
+        default=None,
+        metadata=_help("Folder of your own background music recordings (scripts/fetch_music.sh: data/music/train)."),
+    )
     youtube_playlist: str | None = field(default=None, metadata=_help("YouTube playlist of background music (needs yt-dlp)."))
     procedural_backgrounds: bool = field(
         default=True, metadata=_help("Also use built-in procedural backgrounds (no download needed).")
+    )
+    holdout_family: str | None = field(
+        default=None,
+        metadata=_help(
+            "Leave capture families out of the TRAIN split only (validation and test keep them), comma-separated "
+            "family=value: codec=mp3|opus|aac|gsm|g711|phone|all, room=all, loudspeaker=all|equalizer, "
+            "dynamics=all|agc|compressor, background=chiptune|noise|babble|music|youtube. E.g. codec=gsm."
+        ),
     )
     allow_missing: bool = field(default=False, metadata=_help("Skip cries that fail to download or validate instead of failing."))
     cache_dir: str = field(default_factory=lambda: str(default_cache_dir()), metadata=_help("Download cache; a rerun fetches nothing twice."))
@@ -87,5 +98,9 @@ class BuildConfig:
             raise ValueError(
                 f"--min-snr-db {self.min_snr_db} / --max-snr-db {self.max_snr_db}: expected -30 <= min <= max <= 80 (dB)"
             )
+        if self.holdout_family:
+            from .variants import parse_holdouts  # numpy and the augment modules: only when the flag is given
+
+            self.holdout_family = ",".join(parse_holdouts(self.holdout_family))
         if self.validation_fraction + self.test_fraction > 1.0:
             raise ValueError("--validation-fraction + --test-fraction must not exceed 1")

@@ -1,8 +1,10 @@
 """Make the variants of one cry: ``clean``, ``augmented`` (the original's four families) or ``capture``.
 
 ``capture`` is ``augmented`` plus the chain a phone hears: the cry inside a ``CLIP_SECONDS`` recording
-with background before and after, a loudspeaker, a room, a microphone, gain / clipping / AGC and a
-lossy codec (see :mod:`dataset_builder.augment`). Every random draw comes from the ``rng`` passed to
+(after a 0-2 s lead-in, or cut at either edge) with background before and after, a loudspeaker and a
+wide static colouration (EQ, resonances, ripple), a room, a microphone, gain / clipping, a compressor or
+limiter, an AGC and a lossy codec or phone-band path (see :mod:`dataset_builder.augment`). Family
+hold-outs (``holdout_families``) take one family out of the train split only. Every random draw comes from the ``rng`` passed to
 :meth:`VariantMaker.make`, and every resource a split uses (background recordings, rooms) belongs to
 that split only, so train and test share neither recordings nor rooms nor random streams.
 """
@@ -10,7 +12,7 @@ that split only, so train and test share neither recordings nor rooms nor random
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,10 +23,13 @@ from frontend.levels import peak_normalise, remove_dc, rms_dbfs, sounding_span
 
 from .augment import (
     CODEC_FORMATS,
+    PHONE_BAND_CODECS,
     AddBackground,
     AutomaticGainControl,
     Clipping,
     Codec,
+    Compressor,
+    Equalizer,
     Gain,
     HighPassFilter,
     Loudspeaker,
@@ -38,13 +43,24 @@ from .augment import (
 )
 from .backgrounds import BackgroundBank
 from .dsp import stretch_and_shift
+from .procedural import PROCEDURAL_KINDS
 from .rooms import simulate_rir_banks
 from .schema import CONDITIONS, SPLITS
 
 FAMILIES = ("time_stretch", "pitch_shift", "filter", "background")
 """The original project's augmentation families, in the order they are applied."""
 
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
+"""2: lead-in / edge cuts, equalizer, compressor, GSM / G.711 and double encoding, family hold-outs."""
+
+HOLDOUT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "codec": (*CODEC_FORMATS, "phone", "all"),
+    "room": ("all",),
+    "loudspeaker": ("all", "equalizer"),
+    "dynamics": ("all", "agc", "compressor"),
+    "background": (*PROCEDURAL_KINDS, "music", "youtube"),
+}
+"""``family=value`` pairs a build can leave out of its train split (validation and test keep them)."""
 
 Range = tuple[float, float]
 
@@ -71,24 +87,40 @@ class AugmentConfig:
     # capture chain
     clip_seconds: float = CLIP_SECONDS
     min_margin_seconds: float = 0.25
+    max_lead_in_s: float | None = 2.0
+    """s. The cry starts after a lead-in drawn from [min_margin_seconds, this]; None: anywhere between the margins."""
+    edge_cut_probability: float = 0.15
+    """Share of captures that start or stop in the middle of the cry (up to half of it outside the clip)."""
     speaker_low_cut_hz: Range = (100.0, 800.0)
-    speaker_high_cut_hz: Range = (4000.0, 7500.0)
+    speaker_high_cut_hz: Range = (3400.0, 7500.0)
     speaker_resonance_db: Range = (0.0, 8.0)
     speaker_drive_db: Range = (0.0, 18.0)
+    eq_probability: float = 0.8
+    eq_max_gain_db: float = 15.0
+    """Broad peaking bands of ±this; plus up to 3 resonances of 3-12 dB and a ripple of up to ±3 dB."""
     rooms_per_split: dict[str, int] = field(default_factory=lambda: {"train": 24, "validation": 6, "test": 6})
     positions_per_room: int = 3
     rt60_s: Range = (0.15, 0.8)
     mic_low_cut_hz: Range = (60.0, 250.0)
     mic_eq_gain_db: Range = (-6.0, 6.0)
     mic_noise_snr_db: Range = (25.0, 60.0)
-    capture_peak_dbfs: Range = (-30.0, 6.0)
+    capture_peak_dbfs: Range = (-45.0, 3.0)
     """Peak after the preamp; above 0 dBFS the converter clips."""
     clip_threshold_dbfs: Range = (0.0, 0.0)
     agc_probability: float = 0.8
     agc_target_dbfs: Range = (-26.0, -14.0)
     agc_max_gain_db: Range = (10.0, 30.0)
-    codecs: tuple[str, ...] = ("mp3", "opus", "aac")
+    agc_attack_ms: Range = (5.0, 100.0)
+    agc_release_ms: Range = (100.0, 3000.0)
+    compressor_probability: float = 0.5
+    compressor_attack_ms: Range = (0.5, 50.0)
+    compressor_release_ms: Range = (20.0, 1000.0)
+    codecs: tuple[str, ...] = ("mp3", "opus", "aac", "gsm", "g711")
     codec_probability: float = 0.9
+    codec_double_probability: float = 0.2
+    """Share of coded captures encoded a second time (another drawn codec): a clip re-shared by an app."""
+    holdout_families: tuple[str, ...] = ()
+    """``family=value`` items (see HOLDOUT_FAMILIES) left out of the train split only."""
 
     def __post_init__(self) -> None:
         self._check_families()
@@ -139,6 +171,10 @@ class AugmentConfig:
             "clip_threshold_dbfs": (-30.0, 0.0),
             "agc_target_dbfs": (-40.0, -3.0),
             "agc_max_gain_db": (0.0, 60.0),
+            "agc_attack_ms": (1.0, 500.0),
+            "agc_release_ms": (20.0, 10000.0),
+            "compressor_attack_ms": (0.1, 500.0),
+            "compressor_release_ms": (5.0, 5000.0),
         }
         for name, (lower, upper) in checks.items():
             _check_range_field(name, getattr(self, name), lower, upper)
@@ -159,7 +195,8 @@ class AugmentConfig:
             )
         if not 0 <= self.min_margin_seconds < self.clip_seconds / 4:
             raise ValueError(f"AugmentConfig.min_margin_seconds={self.min_margin_seconds}: expected 0 to clip_seconds/4")
-        for name in ("agc_probability", "codec_probability"):
+        for name in ("agc_probability", "codec_probability", "codec_double_probability", "compressor_probability",
+                     "eq_probability", "edge_cut_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"AugmentConfig.{name}={getattr(self, name)}: expected a probability in [0, 1]")
         if set(self.rooms_per_split) != set(SPLITS) or any(
@@ -172,6 +209,38 @@ class AugmentConfig:
         if bad_codecs or not self.codecs:
             raise ValueError(f"AugmentConfig.codecs={self.codecs}: expected some of {tuple(CODEC_FORMATS)}")
         self.codecs = tuple(self.codecs)
+        self.holdout_families = parse_holdouts(self.holdout_families)
+
+
+def parse_holdouts(items: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """``"codec=gsm,background=music"`` (or a sequence of such items) → sorted, checked ``family=value`` items."""
+    if items is None:
+        return ()
+    parts = items.split(",") if isinstance(items, str) else list(items)
+    out = set()
+    for raw in parts:
+        item = str(raw).strip().lower()
+        if not item:
+            continue
+        family, _, value = item.partition("=")
+        if family not in HOLDOUT_FAMILIES or value not in HOLDOUT_FAMILIES[family]:
+            choices = "; ".join(f"{f}={'|'.join(v)}" for f, v in HOLDOUT_FAMILIES.items())
+            raise ValueError(f"--holdout-family {raw!r}: expected family=value among {choices}")
+        out.add(f"{family}={value}")
+    return tuple(sorted(out))
+
+
+def holdout_values(holdouts: tuple[str, ...], family: str) -> set[str]:
+    """The values of ``family`` held out, e.g. ``{"gsm"}`` for ``("codec=gsm",)``."""
+    return {item.partition("=")[2] for item in holdouts if item.partition("=")[0] == family}
+
+
+def augment_config_for_build(build_config: Any, augment_config: AugmentConfig | None = None) -> AugmentConfig:
+    """The build's AugmentConfig: ``augment_config`` (or the defaults) with the build's SNR range and hold-outs."""
+    overrides: dict[str, Any] = {"snr_db": (build_config.min_snr_db, build_config.max_snr_db)}
+    if getattr(build_config, "holdout_family", None):
+        overrides["holdout_families"] = parse_holdouts(build_config.holdout_family)
+    return replace(augment_config, **overrides) if augment_config else AugmentConfig(**overrides)
 
 
 def _check_range_field(name: str, value: Any, lower: float, upper: float) -> None:
@@ -202,33 +271,71 @@ class Variant:
 
 
 class _SplitChain:
-    """The transforms of one split: the same classes everywhere, but this split's backgrounds and rooms."""
+    """The transforms of one split: the same classes everywhere, but this split's backgrounds and rooms.
+
+    In the train split, the config's family hold-outs apply: a held-out transform still draws its
+    parameters (so every other draw matches the build without the hold-out) but is not applied.
+    """
 
     def __init__(self, config: AugmentConfig, maker: VariantMaker, split: str):
-        self._build(config)
-        self.background = AddBackground(maker.backgrounds.pool(split), *config.snr_db)
+        held = config.holdout_families if split == "train" else ()
+        self._build(config, held)
+        exclude = tuple(sorted(holdout_values(held, "background")))
+        self.background = AddBackground(maker.backgrounds.pool(split, exclude_kinds=exclude), *config.snr_db)
         self.room = RoomReverb(maker.rir_banks[split])
+        self.capture = [
+            self.speaker, self.equalizer, self.room, self.mic, self.gain, self.clipping, self.compressor, self.agc, self.codec
+        ]
+        self.skipped = _skipped_transforms(held)
 
     @classmethod
     def check(cls, config: AugmentConfig) -> None:
         """Construct every split-independent transform (their ``__init__`` checks the ranges)."""
-        cls.__new__(cls)._build(config)
+        cls.__new__(cls)._build(config, config.holdout_families)
 
-    def _build(self, c: AugmentConfig) -> None:
+    def _build(self, c: AugmentConfig, held: tuple[str, ...] = ()) -> None:
         self.stretch = TimeStretch(*c.stretch_rate)
         self.pitch = PitchShift(*c.pitch_semitones)
         self.filter = OneOf(
             [HighPassFilter(*c.high_pass_hz, *c.filter_order), LowPassFilter(*c.low_pass_hz, *c.filter_order)], name="filter"
         )
-        self.place = PlaceInRecording(c.clip_seconds, c.min_margin_seconds)
+        self.place = PlaceInRecording(c.clip_seconds, c.min_margin_seconds, c.max_lead_in_s, c.edge_cut_probability)
         self.speaker = Loudspeaker(
             *c.speaker_low_cut_hz, *c.speaker_high_cut_hz, *c.speaker_resonance_db, *c.speaker_drive_db
         )
+        self.equalizer = Equalizer(c.eq_probability, max_gain_db=c.eq_max_gain_db)
         self.mic = Microphone(*c.mic_low_cut_hz, *c.mic_eq_gain_db, 2, *c.mic_noise_snr_db)
         self.gain = Gain(*c.capture_peak_dbfs)
         self.clipping = Clipping(*c.clip_threshold_dbfs)
-        self.agc = AutomaticGainControl(c.agc_probability, *c.agc_target_dbfs, *c.agc_max_gain_db)
-        self.codec = Codec(tuple(c.codecs), c.codec_probability)
+        self.compressor = Compressor(
+            c.compressor_probability, *(-40.0, -10.0), *(2.0, 20.0), *c.compressor_attack_ms, *c.compressor_release_ms
+        )
+        self.agc = AutomaticGainControl(
+            c.agc_probability, *c.agc_target_dbfs, *c.agc_max_gain_db, attack_ms=c.agc_attack_ms, release_ms=c.agc_release_ms
+        )
+        self.codec = _codec_without(c, holdout_values(held, "codec"))
+
+
+def _codec_without(c: AugmentConfig, held: set[str]) -> Codec:
+    """The config's Codec, less the held-out codecs (``phone``: GSM and G.711; ``all``: no codec at all)."""
+    if "phone" in held:
+        held = held | set(PHONE_BAND_CODECS)
+    kept = tuple(k for k in c.codecs if k not in held and "all" not in held)
+    if not kept:  # nothing left to draw: every capture goes uncoded
+        return Codec(tuple(c.codecs), 0.0)
+    return Codec(kept, c.codec_probability, double_probability=c.codec_double_probability)
+
+
+def _skipped_transforms(held: tuple[str, ...]) -> set[str]:
+    """Names of the capture transforms a split's hold-outs switch off."""
+    skipped = set()
+    if holdout_values(held, "room"):
+        skipped.add("room")
+    speaker = holdout_values(held, "loudspeaker")
+    skipped |= {"loudspeaker", "equalizer"} if "all" in speaker else speaker
+    dynamics = holdout_values(held, "dynamics")
+    skipped |= {"agc", "compressor"} if "all" in dynamics else dynamics
+    return skipped
 
 
 class VariantMaker:
@@ -305,16 +412,27 @@ class VariantMaker:
                 background = chain.background.recipe()
                 steps.append(background)
             if condition == "capture":
-                for t in (chain.speaker, chain.room, chain.mic, chain.gain, chain.clipping, chain.agc, chain.codec):
-                    t.randomize_parameters(rng)
-                    x = t.apply(x, SAMPLE_RATE)
-                    steps.append(t.recipe())
+                x = self._capture(chain, x, rng, steps)
         x, final = self._finalise(x, condition)
         steps.append(final)
         recipe = {"version": RECIPE_VERSION, "condition": condition, "sample_rate": SAMPLE_RATE, "transforms": steps}
+        if self.config.holdout_families:
+            recipe["holdout_families"] = list(self.config.holdout_families)
         if background is None:
             return Variant(x, recipe, "none", "", None)
         return Variant(x, recipe, background["kind"], background["id"], float(background["snr_db"]))
+
+    @staticmethod
+    def _capture(chain: _SplitChain, x: np.ndarray, rng: np.random.Generator, steps: list) -> np.ndarray:
+        """Loudspeaker → equalizer → room → microphone → gain → clipping → compressor → AGC → codec."""
+        for t in chain.capture:
+            t.randomize_parameters(rng)  # drawn even when held out: the other draws stay those of the full build
+            if t.name in chain.skipped:
+                steps.append({"name": t.name, "held_out": True})
+                continue
+            x = t.apply(x, SAMPLE_RATE)
+            steps.append(t.recipe())
+        return x
 
     def _draw_families(self, condition: str, rng: np.random.Generator) -> list[str]:
         """1-4 families for ``augmented``; ``capture`` always has a background (the sound before and after)."""

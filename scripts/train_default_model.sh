@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# Rebuilds the embedded default model (models/default) from scratch with the project's own commands:
-#   1. serve ../shared/pokeapi over loopback (it stands in for the PokeAPI raw-file hosts),
-#   2. build the Gen 1 cry dataset (both renditions) and a train-only low-SNR supplement with the dataset builder,
-#   3. train a compact AST from random weights with the trainer, in four stages (a curriculum, then warm restarts),
-#   4. evaluate it on the held-out test split and copy it into models/default.
-# Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them).
-# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: build train evaluate install; default: all)
-# Environment: SHARED, DATA, LOWSNR, RUN, SEED, VARIANTS, LOWSNR_VARIANTS, VAL_FRACTION, TEST_FRACTION, EPOCHS1, EPOCHS,
-# EPOCHS3, LR3, EPOCHS4, LR4, NUM_PROC, BF16, TARGET_PRECISION, BUILD_FLAGS (extra builder flags).
+# Rebuilds the embedded default model (models/default) with the project's own commands (recipe 2, issue 12):
+#   1. fetch real game music from Debian's packages (scripts/fetch_music.sh: Wesnoth + Pingus for training; Frozen
+#      Bubble is written to $MUSIC/heldout and never reaches a build: the builder refuses a heldout/ folder),
+#   2. serve ../shared/pokeapi over loopback (it stands in for the PokeAPI raw-file hosts),
+#   3. build the Gen 1 cry dataset (both renditions) and a train-only low-SNR supplement with the dataset builder:
+#      the capture chain of recipe 2 (0-2 s lead-in and edge cuts, -45..+3 dBFS peak, ±15 dB EQ with resonances and
+#      ripple, compressor / limiter and AGC, GSM / G.711 / AAC / Opus / MP3 and double encoding) and the music,
+#   4. train: warm-started from the current models/default (INIT_FROM; copied to $RUN-init first so a rerun starts
+#      from the same weights), two stages (every condition, then the low-SNR supplement); with INIT_FROM= (empty)
+#      the from-scratch curriculum of four stages instead,
+#   5. evaluate it on the held-out test split and copy it into models/default.
+# Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them); a training stage that
+# was interrupted resumes from its last checkpoint (--resume-from-checkpoint true).
+# Family hold-out runs ("train without it, test on it") are one builder flag, e.g.
+#   DATA=data/gen1-no-gsm RUN=runs/no-gsm BUILD_FLAGS="--holdout-family codec=gsm" bash scripts/train_default_model.sh
+# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build train evaluate install; default: all)
+# Environment: SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, VAL_FRACTION, TEST_FRACTION,
+# INIT_FROM, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, NUM_PROC, BF16, TARGET_PRECISION,
+# BUILD_FLAGS (extra builder flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared/pokeapi}"
+MUSIC="${MUSIC:-data/music}"
+IDS="${IDS:-1-151}"
 DATA="${DATA:-data/gen1-default}"
 RUN="${RUN:-runs/default}"
 SEED="${SEED:-0}"
@@ -29,11 +41,13 @@ LOWSNR="${LOWSNR:-$DATA-lowsnr}"
 LOWSNR_VARIANTS="${LOWSNR_VARIANTS:-40}"
 EPOCHS4="${EPOCHS4:-5}"
 LR4="${LR4:-5e-5}"
-if [ "$EPOCHS4" -gt 0 ] && [ "$EPOCHS3" -eq 0 ]; then
-  echo "train_default_model.sh: EPOCHS4=$EPOCHS4 needs a stage 3 to start from; expected EPOCHS3 > 0 (or EPOCHS4=0)" >&2; exit 2
-fi
+# Warm start (the issue allows it): one cosine cycle over every condition of the new recipe from the current weights
+# at a third of the from-scratch peak rate, then stage 4's low-SNR cycle. INIT_FROM= (empty) trains from scratch.
+INIT_FROM="${INIT_FROM-models/default}"
+EPOCHS_WARM="${EPOCHS_WARM:-12}"
+LR_WARM="${LR_WARM:-1e-4}"
 PY=.venv/bin/python
-stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(build train evaluate install)
+stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build train evaluate install)
 has() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
@@ -46,39 +60,47 @@ serve_shared() {  # serve ../shared/pokeapi over loopback; sets $base
   sleep 1
   base="http://127.0.0.1:$PORT"
 }
+resume_flag() {  # resume_flag DIR: "--resume-from-checkpoint true" when DIR holds a checkpoint of an interrupted run
+  if compgen -G "$1/checkpoint-*" >/dev/null; then echo "--resume-from-checkpoint true"; fi
+}
+
+if has music; then
+  bash scripts/fetch_music.sh "$MUSIC"
+fi
+music_flags=()
+if [ -d "$MUSIC/train" ]; then
+  music_flags=(--music-dir "$MUSIC/train")
+elif has build; then
+  echo "train_default_model.sh: $MUSIC/train not found; run the music stage (scripts/fetch_music.sh) first" >&2; exit 2
+fi
 # Sprites are links, never downloaded: the dataset keeps the public --sprites-url default, so the app's
 # pokedex.json points at the real PokeAPI/sprites repository, not at this loopback mirror.
 if has build && [ ! -f "$DATA/README.md" ]; then
   serve_shared
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
-    --ids 1-151 --renditions latest,legacy --variants-per-cry "$VARIANTS" \
-    --validation-fraction "$VAL_FRACTION" --test-fraction "$TEST_FRACTION" \
+    --ids "$IDS" --renditions latest,legacy --variants-per-cry "$VARIANTS" \
+    --validation-fraction "$VAL_FRACTION" --test-fraction "$TEST_FRACTION" "${music_flags[@]}" \
     --seed "$SEED" --num-proc "${NUM_PROC:-2}" --output "$DATA" ${BUILD_FLAGS:-}
 fi
 if has build && [ "$EPOCHS4" -gt 0 ] && [ ! -f "$LOWSNR/README.md" ]; then
   serve_shared
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
-    --ids 1-151 --renditions latest,legacy --variants-per-cry "$LOWSNR_VARIANTS" \
+    --ids "$IDS" --renditions latest,legacy --variants-per-cry "$LOWSNR_VARIANTS" "${music_flags[@]}" \
     --validation-fraction 0 --test-fraction 0 --capture-fraction 1 --min-snr-db -5 --max-snr-db 5 \
     --seed "$((SEED + 1))" --num-proc "${NUM_PROC:-2}" --output "$LOWSNR" ${BUILD_FLAGS:-}
 fi
 [ -z "${server:-}" ] || { kill "$server" 2>/dev/null || true; server=; }
 
-if has train; then
+train_scratch() {  # the from-scratch curriculum (INIT_FROM empty): stages 1-3
   # A transformer from random weights sits at chance for a long time on the hardest clips, so the recipe is a
   # curriculum: first the clean and augmented cries (the cry alone), then every condition, starting from the
   # first stage's weights, then a warm restart of that second stage.
-  common=(--learning-rate 3e-4 --warmup-steps 0.05 --lr-scheduler-type cosine --weight-decay 0.05
-    --label-smoothing-factor 0.1 --per-device-train-batch-size 32 --per-device-eval-batch-size 64
-    --freq-mask 8 --time-mask 40 --dataloader-num-workers 0 --seed "$SEED" --report-to none
-    --bf16 "${BF16:-true}")
-  # bf16 autocast: 1.2-1.4x the fp32 throughput on a CPU with AMX (benchmarks/bench_precision.py); weights stay fp32.
-  [ "$($PY -c 'import torch; print(torch.cuda.is_available())')" = True ] || common+=(--use-cpu true)
   if [ -f "$RUN-stage1/train_summary.json" ]; then
     echo "stage 1 already trained: $RUN-stage1 (delete it to redo)"
   else
     $PY -m trainer --dataset "$DATA" --init scratch --preset small --output-dir "$RUN-stage1" \
-      --train-conditions clean,augmented --num-train-epochs "$EPOCHS1" --early-stopping-patience 0 "${common[@]}"
+      --train-conditions clean,augmented --num-train-epochs "$EPOCHS1" --early-stopping-patience 0 "${common[@]}" \
+      $(resume_flag "$RUN-stage1")
   fi
   # Stage 2 writes to $RUN-stage2 when a stage 3 follows (EPOCHS3 > 0), else straight to $RUN.
   stage2="$RUN-stage2"; [ "$EPOCHS3" -gt 0 ] || stage2="$RUN"
@@ -86,24 +108,60 @@ if has train; then
     echo "stage 2 already trained: $stage2 (delete it to redo)"
   else
     $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-stage1" --freeze none --output-dir "$stage2" \
-      --num-train-epochs "$EPOCHS" --early-stopping-patience 5 "${common[@]}"
+      --num-train-epochs "$EPOCHS" --early-stopping-patience 5 "${common[@]}" $(resume_flag "$stage2")
   fi
   # Stage 3: a second, gentler cosine cycle over every condition (a warm restart at a third of the peak rate): the
   # second stage's cosine had ended with its learning rate at zero and validation flattening.
-  stage3="$RUN-stage3"; [ "$EPOCHS4" -gt 0 ] || stage3="$RUN"
   if [ "$EPOCHS3" -gt 0 ]; then
     if [ "$EPOCHS4" -gt 0 ] && [ -f "$stage3/train_summary.json" ]; then
       echo "stage 3 already trained: $stage3 (delete it to redo)"
     else
       $PY -m trainer --dataset "$DATA" --init pretrained --model "$stage2" --freeze none --output-dir "$stage3" \
-        --num-train-epochs "$EPOCHS3" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR3"
+        --num-train-epochs "$EPOCHS3" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR3" \
+        $(resume_flag "$stage3")
     fi
+  fi
+}
+
+train_warm() {  # warm start from INIT_FROM (pinned as $RUN-init): one cycle over every condition, in $stage3
+  if [ ! -f "$RUN-init/model.safetensors" ]; then
+    [ -f "$INIT_FROM/model.safetensors" ] || {
+      echo "train_default_model.sh: INIT_FROM=$INIT_FROM has no model.safetensors; expected a model folder (or INIT_FROM= to train from scratch)" >&2; exit 2; }
+    rm -rf "$RUN-init.tmp" && mkdir -p "$(dirname "$RUN")" && cp -r "$INIT_FROM" "$RUN-init.tmp" && mv "$RUN-init.tmp" "$RUN-init"
+  fi
+  if [ "$EPOCHS4" -gt 0 ] && [ -f "$stage3/train_summary.json" ]; then
+    echo "warm stage already trained: $stage3 (delete it to redo)"
+  else
+    $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-init" --freeze none --output-dir "$stage3" \
+      --num-train-epochs "$EPOCHS_WARM" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR_WARM" \
+      $(resume_flag "$stage3")
+  fi
+}
+
+if has train; then
+  common=(--learning-rate 3e-4 --warmup-steps 0.05 --lr-scheduler-type cosine --weight-decay 0.05
+    --label-smoothing-factor 0.1 --per-device-train-batch-size 32 --per-device-eval-batch-size 64
+    --freq-mask 8 --time-mask 40 --dataloader-num-workers 0 --seed "$SEED" --report-to none
+    --bf16 "${BF16:-true}")
+  # bf16 autocast: 1.2-1.4x the fp32 throughput on a CPU with AMX (benchmarks/bench_precision.py); weights stay fp32.
+  [ "$($PY -c 'import torch; print(torch.cuda.is_available())')" = True ] || common+=(--use-cpu true)
+  stage3="$RUN-stage3"; [ "$EPOCHS4" -gt 0 ] || stage3="$RUN"
+  if [ -n "$INIT_FROM" ]; then
+    train_warm
+  else
+    if [ "$EPOCHS4" -gt 0 ] && [ "$EPOCHS3" -eq 0 ]; then
+      echo "train_default_model.sh: EPOCHS4=$EPOCHS4 needs a stage 3 to start from; expected EPOCHS3 > 0 (or EPOCHS4=0)" >&2; exit 2
+    fi
+    train_scratch
   fi
   # Stage 4: one more cosine cycle with the low-SNR supplement appended to the train split (validation and test
   # stay the main dataset's): below 5 dB was the one band short of its goal after stage 3.
-  if [ "$EPOCHS4" -gt 0 ]; then
+  if [ "$EPOCHS4" -gt 0 ] && [ -f "$RUN/train_summary.json" ]; then
+    echo "stage 4 already trained: $RUN (delete it to redo)"
+  elif [ "$EPOCHS4" -gt 0 ]; then
     $PY -m trainer --dataset "$DATA" --extra-train-datasets "$LOWSNR" --init pretrained --model "$stage3" --freeze none \
-      --output-dir "$RUN" --num-train-epochs "$EPOCHS4" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR4"
+      --output-dir "$RUN" --num-train-epochs "$EPOCHS4" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR4" \
+      $(resume_flag "$RUN")
   fi
 fi
 
@@ -124,8 +182,10 @@ if has install; then
   for f in learning_curves.csv learning_curves.png log_history.json train_summary.json; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/eval/
   done
-  cp "$RUN-stage1/log_history.json" models/default.tmp/eval/stage1_log_history.json
-  cp "$RUN-stage1/eval-test/metrics.md" models/default.tmp/eval/stage1_metrics.md
+  if [ -d "$RUN-stage1" ]; then  # the from-scratch curriculum only
+    cp "$RUN-stage1/log_history.json" models/default.tmp/eval/stage1_log_history.json
+    cp "$RUN-stage1/eval-test/metrics.md" models/default.tmp/eval/stage1_metrics.md
+  fi
   for n in 2 3; do
     [ -d "$RUN-stage$n" ] || continue
     cp "$RUN-stage$n/log_history.json" "models/default.tmp/eval/stage${n}_log_history.json"

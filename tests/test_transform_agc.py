@@ -53,3 +53,16 @@ def test_off_is_identity_and_probability_is_drawn():
 def test_bad_settings_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"AutomaticGainControl.*{match}"):
         AutomaticGainControl(**kwargs)
+
+
+def test_attack_and_release_are_drawn_from_their_ranges():
+    agc, rng = AutomaticGainControl(attack_ms=(5.0, 100.0), release_ms=(100.0, 3000.0)), np.random.default_rng(0)
+    attacks, releases = [], []
+    for _ in range(200):
+        agc.randomize_parameters(rng)
+        attacks.append(agc.parameters["attack_ms"])
+        releases.append(agc.parameters["release_ms"])
+    assert 5.0 <= min(attacks) < 7.0 and 70.0 < max(attacks) <= 100.0
+    assert 100.0 <= min(releases) < 150.0 and 2000.0 < max(releases) <= 3000.0
+    with pytest.raises(ValueError, match="AutomaticGainControl.*release_ms"):
+        AutomaticGainControl(release_ms=(5.0, 100.0))

@@ -38,3 +38,45 @@ def test_cuts_a_cry_longer_than_the_clip_with_a_fade():
 def test_bad_settings_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"PlaceInRecording.*{match}"):
         PlaceInRecording(**kwargs)
+
+
+def test_lead_in_puts_the_cry_that_late_and_cuts_what_passes_the_end():
+    cry = fake_cry(1, 1.0)
+    place = fixed(PlaceInRecording(max_lead_in_s=2.0), lead_in_s=1.7)
+    out = sane(place.apply(cry, SR), int(CLIP_SECONDS * SR))
+    start = int(round(1.7 * SR))
+    assert place.parameters["start_s"] == pytest.approx(1.7) and not out[:start].any()
+    assert np.array_equal(out[start : start + len(cry)], cry)
+    long_cry = tone(440.0, 3.0)
+    out = place.apply(long_cry, SR)  # 1.7 + 3 > 4 s: the recording stops during the cry, with a fade
+    assert place.parameters["cry_s"] == pytest.approx(CLIP_SECONDS - 1.7, abs=1e-3)
+    assert abs(out[-1]) < 0.01 and np.array_equal(out[start : start + SR], long_cry[:SR])
+
+
+@pytest.mark.parametrize("edge", ["start", "end"])
+def test_edge_cut_starts_or_stops_the_recording_inside_the_cry(edge):
+    cry = fake_cry(2, 1.0)
+    place = fixed(PlaceInRecording(max_lead_in_s=2.0, edge_cut_probability=1.0), edge=edge, cut_fraction=0.3)
+    place.parameters.pop("lead_in_s", None)
+    out = sane(place.apply(cry, SR), int(CLIP_SECONDS * SR))
+    kept = len(cry) - int(round(0.3 * len(cry)))
+    if edge == "start":  # the recording begins mid-cry: its last 70 % at sample 0
+        assert np.array_equal(out[:kept], cry[-kept:]) and not out[kept:].any()
+    else:  # the recording ends mid-cry: its first 70 % ending at the last sample
+        assert np.array_equal(out[-kept:], cry[:kept]) and not out[:-kept].any()
+
+
+def test_lead_in_and_edge_draws_cover_their_ranges():
+    place, rng = PlaceInRecording(max_lead_in_s=2.0, edge_cut_probability=0.2), np.random.default_rng(0)
+    leads, edges = [], []
+    for _ in range(400):
+        place.randomize_parameters(rng)
+        if "edge" in place.parameters:
+            edges.append(place.parameters["edge"])
+            assert 0.05 <= place.parameters["cut_fraction"] <= 0.5
+        else:
+            leads.append(place.parameters["lead_in_s"])
+    assert 0.25 <= min(leads) < 0.35 and 1.9 < max(leads) <= 2.0
+    assert 0.12 < len(edges) / 400 < 0.28 and set(edges) == {"start", "end"}
+    with pytest.raises(ValueError, match="PlaceInRecording.*max_lead_in_s"):
+        PlaceInRecording(clip_seconds=2.0, max_lead_in_s=2.0)

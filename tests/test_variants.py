@@ -12,11 +12,13 @@ from synthetic import fake_cry, tone
 
 from dataset_builder.backgrounds import BackgroundBank, BackgroundConfig
 from dataset_builder.schema import CONDITIONS, SPLITS
-from dataset_builder.variants import FAMILIES, AugmentConfig, VariantMaker
+from dataset_builder.variants import FAMILIES, RECIPE_VERSION, AugmentConfig, VariantMaker
 from frontend.audio import CLIP_SECONDS, SAMPLE_RATE, SILENCE_DBFS
 from frontend.levels import frame_samples, rms_dbfs
 
-CAPTURE_STEPS = ["place", "background", "loudspeaker", "room", "microphone", "gain", "clipping", "agc", "codec"]
+CAPTURE_STEPS = [
+    "place", "background", "loudspeaker", "equalizer", "room", "microphone", "gain", "clipping", "compressor", "agc", "codec"
+]
 SMALL_ROOMS = {"train": 2, "validation": 1, "test": 1}
 
 
@@ -132,7 +134,7 @@ def test_capture_is_a_clip_with_the_whole_chain_and_this_split_s_resources(maker
             assert v.background_id.split("/")[1].startswith(split)
             room = next(s for s in v.recipe["transforms"] if s["name"] == "room")
             assert room["room"].startswith(split + "-room")
-            assert v.recipe["condition"] == "capture" and v.recipe["version"] == 1
+            assert v.recipe["condition"] == "capture" and v.recipe["version"] == RECIPE_VERSION
 
 
 def test_sound_before_and_after_the_cry_in_capture(maker):
@@ -166,6 +168,13 @@ def test_test_split_covers_the_snr_bands(maker):
         ("rt60_s", (0.01, 0.5), "rt60_s"),
         ("agc_probability", -0.1, "agc_probability"),
         ("filter_order", (2.5, 4), "filter_order"),
+        ("max_lead_in_s", 3.5, "max_lead_in_s"),
+        ("edge_cut_probability", 1.5, "edge_cut_probability"),
+        ("eq_max_gain_db", 30.0, "max_gain_db"),
+        ("compressor_attack_ms", (0.0, 5.0), "compressor_attack_ms"),
+        ("agc_release_ms", (1.0, 5.0), "agc_release_ms"),
+        ("codec_double_probability", -0.5, "codec_double_probability"),
+        ("holdout_families", ("codec=flac",), "holdout-family"),
     ],
 )
 def test_bad_config_raises_naming_the_field(field, value, match):

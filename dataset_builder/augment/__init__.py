@@ -3,15 +3,17 @@
 The original project's families: :class:`TimeStretch`, :class:`PitchShift`, a :class:`OneOf`
 :class:`HighPassFilter` / :class:`LowPassFilter`, :class:`AddBackground`. The capture chain of the real
 use, in the order :class:`dataset_builder.variants.VariantMaker` applies it: :class:`PlaceInRecording`
-→ background → :class:`Loudspeaker` → :class:`RoomReverb` → :class:`Microphone` → :class:`Gain` →
-:class:`Clipping` → :class:`AutomaticGainControl` → :class:`Codec`.
+→ background → :class:`Loudspeaker` → :class:`Equalizer` → :class:`RoomReverb` → :class:`Microphone` →
+:class:`Gain` → :class:`Clipping` → :class:`Compressor` → :class:`AutomaticGainControl` → :class:`Codec`.
 """
 
 from .add_background import AddBackground
 from .agc import AutomaticGainControl
 from .base import Transform, check_range, draw
 from .clipping import Clipping
-from .codec import CODEC_FORMATS, Codec, encode_decode
+from .codec import CODEC_FORMATS, PHONE_BAND_CODECS, Codec, encode_decode, g711_round_trip
+from .compressor import Compressor
+from .equalizer import Equalizer
 from .gain import Gain
 from .high_pass_filter import HighPassFilter
 from .loudspeaker import Loudspeaker
@@ -25,10 +27,13 @@ from .time_stretch import TimeStretch
 
 __all__ = [
     "CODEC_FORMATS",
+    "PHONE_BAND_CODECS",
     "AddBackground",
     "AutomaticGainControl",
     "Clipping",
     "Codec",
+    "Compressor",
+    "Equalizer",
     "Gain",
     "HighPassFilter",
     "Loudspeaker",
@@ -43,4 +48,5 @@ __all__ = [
     "check_range",
     "draw",
     "encode_decode",
+    "g711_round_trip",
 ]

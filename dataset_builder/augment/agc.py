@@ -8,13 +8,14 @@ from frontend.audio import SAMPLE_RATE
 from frontend.levels import frame_power
 
 from ..dsp import soft_limit
-from .base import Transform, check_probability, check_range, draw
+from .base import Transform, check_probability, check_range, draw, draw_log
 
 
 class AutomaticGainControl(Transform):
     """A browser-like AGC: per-10 ms level, gain toward a target (fast attack, slow release, capped), soft limiter.
 
-    It pumps the background up before and after the cry, as phones do. Off with probability ``1 - probability``.
+    It pumps the background up before and after the cry, as phones do. Attack and release are drawn
+    log-uniformly from ``attack_ms`` / ``release_ms``. Off with probability ``1 - probability``.
     """
 
     name = "agc"
@@ -27,12 +28,17 @@ class AutomaticGainControl(Transform):
         max_target_dbfs: float = -14.0,
         min_max_gain_db: float = 10.0,
         max_max_gain_db: float = 30.0,
+        attack_ms: tuple[float, float] = (5.0, 30.0),
+        release_ms: tuple[float, float] = (200.0, 1000.0),
     ):
         super().__init__()
         check_probability("AutomaticGainControl", probability)
         check_range("AutomaticGainControl", "target_dbfs", min_target_dbfs, max_target_dbfs, -40.0, -3.0)
         check_range("AutomaticGainControl", "max_gain_db", min_max_gain_db, max_max_gain_db, 0.0, 60.0)
+        check_range("AutomaticGainControl", "attack_ms", *attack_ms, 1.0, 500.0)
+        check_range("AutomaticGainControl", "release_ms", *release_ms, 20.0, 10000.0)
         self.probability = probability
+        self.attack_ms, self.release_ms = tuple(attack_ms), tuple(release_ms)
         self.min_target_dbfs, self.max_target_dbfs = min_target_dbfs, max_target_dbfs
         self.min_max_gain_db, self.max_max_gain_db = min_max_gain_db, max_max_gain_db
 
@@ -42,8 +48,8 @@ class AutomaticGainControl(Transform):
             "enabled": enabled,
             "target_dbfs": draw(rng, self.min_target_dbfs, self.max_target_dbfs, 1),
             "max_gain_db": draw(rng, self.min_max_gain_db, self.max_max_gain_db, 1),
-            "attack_ms": draw(rng, 5.0, 30.0, 0),
-            "release_ms": draw(rng, 200.0, 1000.0, 0),
+            "attack_ms": round(draw_log(rng, *self.attack_ms), 1),
+            "release_ms": round(draw_log(rng, *self.release_ms), 0),
         }
 
     def apply(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
