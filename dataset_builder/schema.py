@@ -1,4 +1,5 @@
-"""The dataset's columns: the contract between the builder, the trainer and the app.
+"""The dataset's columns: the contract between the builder, the trainer and the app (the species record
+itself is :class:`common.species.Species`).
 
 One row is one variant of one cry. ``label`` is a ClassLabel whose names are the English species
 names, so a model trained on it reports species names through ``id2label``.
@@ -6,8 +7,9 @@ names, so a model trained on it reports species names through ``id2label``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from common.species import Species
 from frontend.audio import SAMPLE_RATE
 
 NAME_LANGUAGES = ("en", "fr", "ja", "de", "es", "it", "ko", "zh-Hans", "zh-Hant")
@@ -23,37 +25,9 @@ CONDITIONS = ("clean", "augmented", "capture")
 loudspeaker → room → microphone → codec chain on top."""
 
 
-NAME_FALLBACKS = {"ja": ("ja-Hrkt", "ja")}
-"""Keys of ``Species.names`` tried, in order, for a column language (``ja`` is the kana name)."""
-
-
 def name_column(lang: str) -> str:
     """``name_zh-Hans`` is not a valid identifier everywhere: columns use underscores."""
     return "name_" + lang.replace("-", "_")
-
-
-@dataclass
-class Species:
-    """One Pokémon species as a source describes it."""
-
-    pokedex_id: int
-    identifier: str
-    names: dict[str, str]
-    """Language identifier → localised name; ``names["en"]`` is the class label."""
-    types: list[str] = field(default_factory=list)
-    generation: int = 0
-    sprite_url: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.names.get("en") or self.identifier.title()
-
-    def localized_name(self, lang: str) -> str:
-        """The name in ``lang`` (BCP 47 tag as in ``NAME_LANGUAGES``), else the English name."""
-        for key in NAME_FALLBACKS.get(lang, (lang,)):
-            if self.names.get(key):
-                return self.names[key]
-        return self.name
 
 
 @dataclass

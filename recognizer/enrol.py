@@ -20,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from common.species import Species
 from frontend.audio import SAMPLE_RATE
 from frontend.fbank import window_samples
 from frontend.windows import find_windows
 from recognizer.loading import ModelBundle, load_model
-from recognizer.model_files import SpeciesInfo, save_pokedex
+from recognizer.model_files import save_pokedex
 from recognizer.recording import read_recording
 
 logger = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ def _save(bundle: ModelBundle, label: str, out: Path) -> None:
         bundle.model.save_pretrained(tmp)
         bundle.feature_extractor.save_pretrained(tmp)
         pokedex = dict(bundle.pokedex)
-        pokedex[label] = SpeciesInfo(pokedex_id=0, names={lang: label for lang in bundle.languages})
+        pokedex[label] = Species(pokedex_id=0, identifier="", names={lang: label for lang in bundle.languages})
         save_pokedex(tmp, pokedex, bundle.languages)
         save_calibration(tmp, bundle.calibration)
         if out.exists():

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.hub import looks_local
-from recognizer.model_files import Calibration, SpeciesInfo, load_calibration, load_pokedex
+from common.species import Species
+from recognizer.model_files import Calibration, load_calibration, load_pokedex
 
 MODEL_ID_ENV = "MODEL_ID"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "default"
@@ -30,7 +31,7 @@ class ModelBundle:
     model: object  # ASTForAudioClassification, eval mode, float32
     feature_extractor: object  # ASTFeatureExtractor
     labels: list[str]
-    pokedex: dict[str, SpeciesInfo]
+    pokedex: dict[str, Species]
     languages: list[str]
     calibration: Calibration
 

@@ -9,22 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from common.files import atomic_write_json
+from common.species import Species
 
 POKEDEX_FILE = "pokedex.json"
 CALIBRATION_FILE = "calibration.json"
-
-
-@dataclass
-class SpeciesInfo:
-    pokedex_id: int
-    names: dict[str, str]
-    types: list[str] = field(default_factory=list)
-    generation: int = 0
-    sprite_url: str = ""
 
 
 @dataclass
@@ -37,17 +29,17 @@ class Calibration:
     """The precision on validation the threshold was chosen for."""
 
 
-def save_pokedex(model_dir: str | os.PathLike, species: dict[str, SpeciesInfo], languages: list[str]) -> None:
-    payload = {"languages": list(languages), "species": {k: asdict(v) for k, v in species.items()}}
+def save_pokedex(model_dir: str | os.PathLike, species: dict[str, Species], languages: list[str]) -> None:
+    payload = {"languages": list(languages), "species": {k: v.to_dict() for k, v in species.items()}}
     atomic_write_json(Path(model_dir) / POKEDEX_FILE, payload)
 
 
-def load_pokedex(model_dir: str | os.PathLike) -> tuple[dict[str, SpeciesInfo], list[str]]:
+def load_pokedex(model_dir: str | os.PathLike) -> tuple[dict[str, Species], list[str]]:
     path = Path(model_dir) / POKEDEX_FILE
     if not path.exists():
         return {}, ["en"]
     payload = json.loads(path.read_text(encoding="utf-8"))
-    species = {k: SpeciesInfo(**v) for k, v in payload.get("species", {}).items()}
+    species = {k: Species.from_dict(v) for k, v in payload.get("species", {}).items()}
     return species, list(payload.get("languages", ["en"]))
 
 

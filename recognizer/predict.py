@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from common.species import Species
 from frontend.audio import SAMPLE_RATE, int_to_float, resample, to_mono
 from frontend.fbank import window_samples
 from frontend.windows import find_windows
 from recognizer.detect import CRY, DetectorConfig, check_sound
 from recognizer.loading import ModelBundle, load_model
-from recognizer.model_files import SpeciesInfo
 from recognizer.recording import read_recording
 
 NOT_SURE_MESSAGE = "Not sure — try again closer to the speaker"
@@ -54,7 +54,7 @@ class Guess:
 
     label: str
     probability: float
-    species: SpeciesInfo | None = None
+    species: Species | None = None
 
     def name(self, language: str = "en") -> str:
         """The species name in ``language``, falling back to English, then to the model's label."""

@@ -17,23 +17,24 @@ from pathlib import Path
 
 import numpy as np
 
+from common.species import Species
 from frontend.audio import SAMPLE_RATE
-from recognizer.model_files import Calibration, SpeciesInfo, save_calibration, save_pokedex
+from recognizer.model_files import Calibration, save_calibration, save_pokedex
 from tests.synthetic import fake_cry
 
 SPRITE_URL = "https://raw.githubusercontent.com/PokeAPI/sprites/master/sprites/pokemon/versions/generation-v/black-white/animated/{}.gif"
 LANGUAGES = ["en", "fr", "ja", "de", "es"]
 SPECIES = {
-    "Bulbasaur": SpeciesInfo(
-        1, {"en": "Bulbasaur", "fr": "Bulbizarre", "ja": "フシギダネ", "de": "Bisasam", "es": "Bulbasaur"},
+    "Bulbasaur": Species(
+        1, "bulbasaur", {"en": "Bulbasaur", "fr": "Bulbizarre", "ja": "フシギダネ", "de": "Bisasam", "es": "Bulbasaur"},
         ["grass", "poison"], 1, SPRITE_URL.format(1),
     ),
-    "Charmander": SpeciesInfo(
-        4, {"en": "Charmander", "fr": "Salamèche", "ja": "ヒトカゲ", "de": "Glumanda", "es": "Charmander"},
+    "Charmander": Species(
+        4, "charmander", {"en": "Charmander", "fr": "Salamèche", "ja": "ヒトカゲ", "de": "Glumanda", "es": "Charmander"},
         ["fire"], 1, SPRITE_URL.format(4),
     ),
-    "Squirtle": SpeciesInfo(
-        7, {"en": "Squirtle", "fr": "Carapuce", "ja": "ゼニガメ", "de": "Schiggy", "es": "Squirtle"},
+    "Squirtle": Species(
+        7, "squirtle", {"en": "Squirtle", "fr": "Carapuce", "ja": "ゼニガメ", "de": "Schiggy", "es": "Squirtle"},
         ["water"], 1, SPRITE_URL.format(7),
     ),
 }

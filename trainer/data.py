@@ -247,12 +247,12 @@ def condition_rows(ds, conditions: str, column: str = "condition") -> list[int]:
 
 
 def species_info(dsd, splits: list[str], names: list[str], label_column: str = "label"):
-    """Per-species metadata for ``pokedex.json`` from the dataset's columns: ``({name: SpeciesInfo}, languages)``.
+    """Per-species metadata for ``pokedex.json`` from the dataset's columns: ``({name: Species}, languages)``.
 
     The first row of each label (in ``splits`` order) supplies it; a column the dataset lacks is left empty.
     """
+    from common.species import Species
     from dataset_builder.schema import NAME_LANGUAGES, name_column
-    from recognizer.model_files import SpeciesInfo
 
     found: dict[int, dict] = {}
     lang_cols = {lang: name_column(lang) for lang in NAME_LANGUAGES}
@@ -271,8 +271,9 @@ def species_info(dsd, splits: list[str], names: list[str], label_column: str = "
             languages.append(lang)
     for label, name in enumerate(names):
         row = found.get(label, {})
-        species[name] = SpeciesInfo(
+        species[name] = Species(
             pokedex_id=int(row.get("pokedex_id") or 0),
+            identifier=str(row.get("identifier") or ""),
             names={lang: row[col] for lang, col in lang_cols.items() if row.get(col)} or {"en": name},
             types=list(row.get("types") or []),
             generation=int(row.get("generation") or 0),
