@@ -61,7 +61,7 @@ def check_length(samples: np.ndarray, name: str = "the recording") -> None:
     """RecordingError when ``samples`` (16 kHz) is shorter than the model's shortest input (MIN_SAMPLES)."""
     if len(samples) < MIN_SAMPLES:
         raise RecordingError(
-            f"{name}: {1000 * len(samples) / SAMPLE_RATE:.0f} ms is too short; the shortest recording the model "
+            f"{name}: {1000 * len(samples) / SAMPLE_RATE:.1f} ms is too short; the shortest recording the model "
             f"can hear is {1000 * MIN_SAMPLES / SAMPLE_RATE:.0f} ms (record a second or more around the cry)"
         )
 

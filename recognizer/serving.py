@@ -106,24 +106,31 @@ class UploadFolder:
     def sweep(self, now: float | None = None) -> int:
         """Remove files older than ``max_age`` and the folders they leave empty; returns the files removed."""
         now = time.time() if now is None else now
+        # folders are judged by their age before their old files go (removing a file touches its folder)
+        stale = {Path(root) / d for root, dirs, _ in os.walk(self.path) for d in dirs if self._old(Path(root) / d, now)}
         removed = 0
         for root, dirs, files in os.walk(self.path, topdown=False):
             for name in files:
                 file = Path(root) / name
                 try:
-                    if now - file.lstat().st_mtime > self.max_age:
+                    if self._old(file, now):
                         file.unlink()
                         removed += 1
                 except OSError:
-                    pass  # gone already, or in use
+                    pass  # gone already
             for name in dirs:
-                folder = Path(root) / name
-                try:
-                    if now - folder.lstat().st_mtime > self.max_age:
-                        folder.rmdir()  # only when empty
-                except OSError:
-                    pass
+                if Path(root) / name in stale:
+                    try:
+                        (Path(root) / name).rmdir()  # only when empty
+                    except OSError:
+                        pass
         return removed
+
+    def _old(self, path: Path, now: float) -> bool:
+        try:
+            return now - path.lstat().st_mtime > self.max_age
+        except OSError:
+            return False
 
     def close(self) -> None:
         """Stop the clean-up; remove the folder if this process made it, else its old files."""
