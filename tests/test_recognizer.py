@@ -238,3 +238,20 @@ def test_verdict_is_the_api_json(recognizer):
     assert json.loads(json.dumps(verdict)) == verdict
     silent = Prediction([], True, SILENCE, 0.5).verdict()
     assert silent["label"] is None and silent["not_sure"] and silent["reason"] == SILENCE and silent["guesses"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_embedded_model_verdicts_on_a_real_cry_and_odd_versions_of_it(shared_pokeapi, rng):
+    """The issue's goals with models/default: Pikachu named, noise, 1 kHz and a 40 ms fragment "not sure"."""
+    from frontend.audio import decode_audio, resample
+
+    recognizer = Recognizer.from_pretrained(None, threads=2)
+    cry = decode_audio(shared_pokeapi / "cries" / "cries" / "pokemon" / "latest" / "25.ogg")
+    verdict = recognizer.predict(cry).verdict()
+    assert verdict["label"] == "Pikachu" and verdict["not_sure"] is False
+    assert recognizer.predict(0.1 * rng.standard_normal(3 * SAMPLE_RATE).astype(np.float32)).verdict()["not_sure"]
+    lofi = recognizer.predict(resample(cry, SAMPLE_RATE, 1000), 1000)
+    assert lofi.not_sure and lofi.reason == NARROW_BAND
+    fragment = recognizer.predict(cry[len(cry) // 2 : len(cry) // 2 + 640])
+    assert fragment.not_sure and fragment.reason == TOO_SHORT
