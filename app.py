@@ -2,7 +2,13 @@
 
 ``python app.py`` serves ``demo`` on 127.0.0.1:7860 (``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``
 override). The model is ``$MODEL_ID`` or the embedded ``models/default``, loaded on first use.
-The one public API endpoint is ``/predict``: an audio file in, the top-5 ``{name: probability}`` out.
+Two public API endpoints: ``/predict`` (an audio file in, the top-5 ``{name: probability}`` out) and
+``/identify`` (the verdict as JSON: label, confidence, not_sure, reason, guesses).
+
+Concurrent requests decode in their own threads and share the model's batches
+(:mod:`recognizer.batching`); at most ``RUNNING`` work at once and ``WAITING`` more wait, the rest are told
+the server is busy. Every request leaves one log line; uploads live in a private folder that is swept
+periodically and removed at shutdown (:mod:`recognizer.serving`).
 """
 
 from __future__ import annotations
@@ -10,17 +16,28 @@ from __future__ import annotations
 import html
 import logging
 import os
+import signal
 import threading
+import time
+from pathlib import Path
 
 import gradio as gr
 
 from app_live import LIVE_CSS, LIVE_HEAD, build_live_tab
 from frontend.audio import MAX_RECORDING_SECONDS
-from recognizer.loading import ModelNotFoundError
+from recognizer.batching import BusyError
+from recognizer.loading import ModelNotFoundError, model_source
 from recognizer.predict import NOT_SURE_MESSAGE, SILENCE, Prediction, Recognizer
 from recognizer.recording import MAX_UPLOAD_BYTES, RecordingError
+from recognizer.serving import Busy, Gate, UploadFolder, configure_logging, log_request
 
 TOP_K = 5
+RUNNING = 8
+"""Recordings decoded and scored at once (their windows share the model's batches)."""
+WAITING = 32
+"""More recordings that may wait for a turn; beyond that a request is told the server is busy."""
+UPLOAD_MAX_AGE_SECONDS = 3600
+UPLOAD_SWEEP_SECONDS = 900
 LANGUAGE_NAMES = {
     "en": "English", "fr": "Français", "ja": "日本語", "de": "Deutsch", "es": "Español", "it": "Italiano",
     "ko": "한국어", "zh-Hans": "简体中文", "zh-Hant": "繁體中文", "ja-Hrkt": "にほんご", "roomaji": "Rōmaji",
@@ -65,6 +82,7 @@ HEAD = """<script>
 log = logging.getLogger("who_tf_screamin")
 _recognizer: Recognizer | None = None
 _recognizer_lock = threading.Lock()
+_gate = Gate(RUNNING, WAITING)
 
 
 def get_recognizer() -> Recognizer:
@@ -75,40 +93,72 @@ def get_recognizer() -> Recognizer:
             try:
                 _recognizer = Recognizer.from_pretrained()
             except ModelNotFoundError as err:
-                raise _error(f"The model is not available: {err}", "No model") from err
+                source = model_source()  # the folder's name only: a client never sees the server's paths
+                message = str(err).replace(source, Path(source).name) if Path(source).name else str(err)
+                log.error("%s", err)
+                raise _error(f"The model is not available: {message}", "No model") from err
         return _recognizer
 
 
-def recognize(audio_path: str | None) -> Prediction:
-    """Run the recording through the recognizer; bad input and silence become a gr.Error."""
+def recognize(audio_path: str | None, endpoint: str = "page", silence_is_error: bool = True) -> Prediction:
+    """Run the recording through the recognizer and log one line; unusable input becomes a gr.Error.
+
+    ``silence_is_error``: the page and ``/predict`` report a silent recording as an error (check the
+    microphone); ``/identify`` answers it as "not sure" with reason ``silence``.
+    """
+    started, outcome, reason = time.perf_counter(), "error", ""
+    try:
+        prediction = _recognize(audio_path)
+        if prediction.reason == SILENCE and silence_is_error:
+            raise _error(
+                "The recording is silent: check that the microphone is allowed and hold the phone close to the speaker.",
+                "Silence",
+            )
+        outcome = "not_sure" if prediction.not_sure else "answer"
+        reason = prediction.reason or (prediction.top.label if prediction.top else "")
+        return prediction
+    except gr.Error as err:
+        outcome, reason = ("busy" if err.title == "Busy" else "refused"), err.message
+        raise
+    except Exception as err:  # a bug or an unforeseen file: logged with its traceback, never shown to the client
+        reason = f"{type(err).__name__}: {err}"
+        log.exception("%s failed on %s", endpoint, Path(audio_path).name if audio_path else "-")
+        raise _error("Something went wrong while reading this recording; try another file.", "Server error") from err
+    finally:
+        log_request(endpoint, outcome, reason, time.perf_counter() - started, audio_path)
+
+
+def _recognize(audio_path: str | None) -> Prediction:
     if not audio_path:
         raise _error("No recording yet: press the microphone to record the cry, or upload an audio file.", "No audio")
+    recognizer = get_recognizer()
     try:
-        prediction = get_recognizer().predict_file(audio_path)
+        with _gate:
+            return recognizer.predict_file(audio_path)
     except RecordingError as err:
         raise _error(str(err), "Cannot use this recording") from err
-    if prediction.reason == SILENCE:
-        raise _error(
-            "The recording is silent: check that the microphone is allowed and hold the phone close to the speaker.",
-            "Silence",
-        )
-    return prediction
+    except (Busy, BusyError) as err:
+        raise _error("The server is busy with other recordings: try again in a few seconds.", "Busy") from err
 
 
 def _error(message: str, title: str) -> gr.Error:
     """A user-facing error: shown in the page (and to API clients), without a server traceback."""
-    log.info("%s: %s", title, message)
     return gr.Error(message, title=title, print_exception=False)
 
 
 def predict(audio: str | None) -> dict[str, float]:
     """API: one audio file in, the top-5 {English name: calibrated probability} out."""
-    return recognize(audio).label_dict("en")
+    return recognize(audio, "predict").label_dict("en")
+
+
+def identify_verdict(audio: str | None, language: str = "en") -> dict:
+    """API ``/identify``: the verdict as JSON (``label`` in English, ``name`` in ``language``; see Prediction.verdict)."""
+    return recognize(audio, "identify", silence_is_error=False).verdict((language or "en").strip() or "en")
 
 
 def identify(audio: str | None, language: str):
     """UI: the label, the species card and the prediction (kept to re-render in another language)."""
-    prediction = recognize(audio)
+    prediction = recognize(audio, "page")
     return prediction.label_dict(language), card_html(prediction, language), prediction
 
 
@@ -190,11 +240,21 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delet
     # The public API: one audio file in, the top-5 label dict out (a hidden trigger; the UI uses `go`).
     api_label = gr.Label(num_top_classes=TOP_K, visible=False)
     api_trigger = gr.Button(visible=False)
-    api_trigger.click(predict, inputs=audio, outputs=api_label, api_name="predict", concurrency_id="model")
+    api_trigger.click(
+        predict, inputs=audio, outputs=api_label, api_name="predict", concurrency_id="model",
+        concurrency_limit=RUNNING + WAITING,
+    )
+    # The verdict API: the audio file and an optional language code for display names, JSON out.
+    api_language = gr.Textbox(value="en", visible=False, label="language")
+    api_verdict = gr.JSON(visible=False, label="verdict")
+    gr.Button(visible=False).click(
+        identify_verdict, inputs=[audio, api_language], outputs=api_verdict, api_name="identify",
+        concurrency_id="model", concurrency_limit=RUNNING + WAITING,
+    )
 
     go.click(
         identify, inputs=[audio, language], outputs=[label, card, last],
-        api_visibility="private", concurrency_id="model", scroll_to_output=True,
+        api_visibility="private", concurrency_id="model", concurrency_limit=RUNNING + WAITING, scroll_to_output=True,
     )
     language.change(rerender, inputs=[last, language], outputs=[label, card], api_visibility="private", queue=False)
     demo.load(language_choices, outputs=language, api_visibility="private")
@@ -207,12 +267,39 @@ def _warm_up() -> None:
         log.error("%s", err.message)
 
 
+def _use_upload_folder() -> UploadFolder:
+    """Uploads go to a private folder (or $GRADIO_TEMP_DIR), swept periodically, removed at shutdown.
+
+    Gradio's ``delete_cache`` only knows the files of accepted uploads; the bytes of an upload it refuses
+    (a bad file name) stay in its temporary folder, which the sweep empties too.
+    """
+    folder = UploadFolder.for_process(UPLOAD_MAX_AGE_SECONDS, UPLOAD_SWEEP_SECONDS)
+    for block in [demo, *demo.blocks.values()]:  # components built at import read the folder then
+        block.GRADIO_CACHE = str(folder.path)
+    return folder.start()
+
+
+def _stop_on_sigterm(uploads: UploadFolder) -> None:
+    """SIGTERM (a container stop): remove the uploads, then shut down like Ctrl-C."""
+
+    def interrupt(signum, frame):
+        uploads.close()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(**launch_kwargs) -> None:
     """Serve ``demo``; keyword arguments override the launch options (tests pass a port and prevent_thread_lock)."""
     # Idle OpenMP workers sleep instead of spinning (set before torch loads): on a shared or small CPU,
     # spinning workers fight the server's own threads (measured ad hoc on the 2-core dev machine under
     # load: the small model's forward p50 was 420 ms spinning, 14 ms passive). bench_app.py does the same.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    configure_logging()
+    uploads = _use_upload_folder()
+    log.info("uploads go to %s (swept every %d s, removed at shutdown)", uploads.path, UPLOAD_SWEEP_SECONDS)
+    _stop_on_sigterm(uploads)
     threading.Thread(target=_warm_up, daemon=True).start()
     options = dict(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
@@ -225,9 +312,19 @@ def main(**launch_kwargs) -> None:
             font_mono=["ui-monospace", "monospace"],
         ),
         footer_links=["api", "gradio"],
+        max_threads=2 * (RUNNING + WAITING),
     )
     options.update(launch_kwargs)
-    demo.queue(default_concurrency_limit=1, max_size=32).launch(**options)
+    if options.get("prevent_thread_lock"):
+        import atexit
+
+        atexit.register(uploads.close)
+    try:
+        demo.queue(default_concurrency_limit=1, max_size=32).launch(**options)
+    finally:
+        if not options.get("prevent_thread_lock"):
+            uploads.close()
+            log.info("stopped; upload folder cleaned")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,12 @@ weights, ``max_length`` 400 — speed does not depend on the weights). For each:
 A row without a model (an app that answers a constant) measures the HTTP + ``gradio_client`` floor. One app
 runs at a time, as deployed. On a shared machine the load average (recorded) inflates everything.
 
-    python benchmarks/bench_app.py [--calls 30] [--threads 2]
+**Load** (the embedded model): 1, 8 and 32 concurrent REST clients (threads of this process, loopback),
+each sending its share of ``--load-total`` requests back to back; requests/s and p50/p95 latency per level,
+beside the in-process rate of the same recogniser (``Recognizer.predict_file`` in a loop, files/s) measured
+in the same run. Goal: 8 clients >= 0.75 x the in-process rate with p95 <= 500 ms.
+
+    python benchmarks/bench_app.py [--calls 30] [--threads 2] [--load-total 96] [--load-only]
 
 Prints a table and writes ``benchmarks/results/app.json``.
 """
@@ -197,15 +202,98 @@ def floor_app(workdir: Path):
         proc.wait(timeout=10)
 
 
+def load_levels(url: str, audio: str, clients: list[int], total: int) -> list[dict]:
+    """Requests/s and latency with ``n`` concurrent REST clients for each ``n``; ``total`` requests per level."""
+    import threading
+
+    import httpx
+
+    rows = []
+    for n in clients:
+        per_client, latencies, errors = max(1, total // n), [], []
+        lock = threading.Lock()
+
+        def client(per_client=per_client, latencies=latencies, errors=errors, lock=lock):
+            with httpx.Client(timeout=120) as http:
+                for _ in range(per_client):
+                    start = time.perf_counter()
+                    try:
+                        rest_call(http, url, audio)
+                    except Exception as err:  # counted: a "busy" answer is an error here
+                        with lock:
+                            errors.append(str(err)[:200])
+                        continue
+                    with lock:
+                        latencies.append(time.perf_counter() - start)
+
+        threads = [threading.Thread(target=client) for _ in range(n)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - start
+        rows.append({"clients": n, "requests": n * per_client, "ok": len(latencies), "errors": len(errors),
+                     "error_examples": sorted(set(errors))[:3], "seconds": round(elapsed, 2),
+                     "requests_per_s": round(len(latencies) / elapsed, 1), **percentiles(latencies or [0.0])})
+    return rows
+
+
+def in_process_rate(model_dir: Path, audio: str, threads: int, n: int) -> dict:
+    """Files/s of ``Recognizer.predict_file`` on one thread, back to back (decode + windows + model)."""
+    from recognizer.loading import load_model
+    from recognizer.predict import Recognizer
+
+    recognizer = Recognizer(load_model(str(model_dir)), threads=threads)
+    for _ in range(3):
+        recognizer.predict_file(audio)
+    start = time.perf_counter()
+    for _ in range(n):
+        recognizer.predict_file(audio)
+    elapsed = time.perf_counter() - start
+    return {"files": n, "seconds": round(elapsed, 2), "files_per_s": round(n / elapsed, 1)}
+
+
+def measure_load(model_dir: Path, audio: str, threads: int, total: int) -> dict:
+    """In-process rate, then 1/8/32 REST clients, then the in-process rate again (the machine may change)."""
+    before = in_process_rate(model_dir, audio, threads, total)
+    with running_app_for_load(model_dir, threads) as url:
+        import httpx
+
+        with httpx.Client(timeout=120) as http:
+            for _ in range(3):
+                rest_call(http, url, audio)
+        levels = load_levels(url, audio, [1, 8, 32], total)
+    after = in_process_rate(model_dir, audio, threads, total)
+    rate = (before["files_per_s"] + after["files_per_s"]) / 2
+    eight = next(level for level in levels if level["clients"] == 8)
+    return {"in_process_before": before, "in_process_after": after, "in_process_files_per_s": round(rate, 1),
+            "levels": levels, "goal": {"ratio_8_clients": 0.75, "p95_ms_8_clients": 500},
+            "ratio_8_clients": round(eight["requests_per_s"] / rate, 2),
+            "met": eight["requests_per_s"] >= 0.75 * rate and eight["p95_ms"] <= 500 and eight["errors"] == 0}
+
+
+def running_app_for_load(model_dir: Path, threads: int):
+    from tests.app_server import running_app
+
+    return running_app(model_dir, timeout=180, env={"OMP_NUM_THREADS": str(threads)})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=30, help="timed /predict calls per model (>= 20)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in the app and for the raw forward")
+    parser.add_argument("--load-total", type=int, default=96, help="requests per load level (1, 8, 32 clients)")
+    parser.add_argument("--load-only", action="store_true", help="only the load levels and the in-process rate")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "app.json"))
     parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
     if args.calls < 20:
         parser.error("--calls must be at least 20")
+    if not 32 <= args.load_total <= 2000:
+        parser.error("--load-total must be in 32..2000")
+    if args.load_only:
+        return main_load(args)
 
     from gradio_client import Client, handle_file
 
@@ -261,6 +349,46 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+def main_load(args) -> None:
+    """--load-only: the load levels beside the in-process rate, written to results/app_load.json."""
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = str(Path(tmp) / "recording.wav")
+        audio_note = recording(Path(audio))
+        model = models(Path(tmp))[0] if not (ROOT / "models" / "default" / "config.json").exists() else \
+            {"name": "embedded (models/default)", "dir": ROOT / "models" / "default"}
+        load = measure_load(Path(model["dir"]), audio, args.threads, args.load_total)
+    results = {"recording": audio_note, "model": model["name"], "threads": args.threads, "load": load,
+               "machine": _machine(load_before)}
+    _print_load(results)
+    out = Path(args.output).with_name("app_load.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+
+
+def _machine(load_before) -> dict:
+    return {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()]}
+
+
+def _print_load(results: dict) -> None:
+    load = results["load"]
+    print(f"in-process recogniser ({results['model']}, {results['threads']} threads): "
+          f"{load['in_process_before']['files_per_s']} files/s before, {load['in_process_after']['files_per_s']} after")
+    print("| REST clients | requests | errors | requests/s | x in-process | p50 | p95 |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for level in load["levels"]:
+        print(f"| {level['clients']} | {level['requests']} | {level['errors']} | {level['requests_per_s']} "
+              f"| {level['requests_per_s'] / load['in_process_files_per_s']:.2f} | {level['p50_ms']} ms "
+              f"| {level['p95_ms']} ms |")
+    machine = results["machine"]
+    print(f"goal (8 clients >= 0.75 x in-process, p95 <= 500 ms): {'met' if load['met'] else 'NOT met'} "
+          f"(ratio {load['ratio_8_clients']}; load average {machine['load_average_before']} -> "
+          f"{machine['load_average_after']} on {machine['cpus']} CPUs)")
 
 
 def _print_table(results: dict) -> None:

@@ -47,8 +47,10 @@ def decode_audio(
     """Decode any format FFmpeg reads to mono float32 at ``sample_rate``.
 
     ``source`` is a path or the file's bytes; ``name`` is used in error messages (never the server's path
-    unless no name is given). With ``max_seconds``, decoding stops there, so memory is bounded by the limit
-    and not by what the file claims. FFmpeg decodes at the file's own rate; :func:`resample` does the rest.
+    unless no name is given). With ``max_seconds``, decoding stops there, so memory and time are bounded by
+    the limit and not by what the file claims, for every container (streamed WebM and piped FLAC carry no
+    duration; ``benchmarks/bench_hostile.py`` measures a 9.6 h WebM bomb). NaN/Inf samples become 0.
+    FFmpeg decodes at the file's own rate; :func:`resample` does the rest.
     """
     label = name or (Path(source).name if not isinstance(source, bytes) else "<bytes>")
     if isinstance(source, bytes) and not source:
@@ -66,6 +68,8 @@ def decode_audio(
             ) from err
     if samples.size == 0:
         raise AudioDecodeError(f"{label}: decoded to 0 samples; expected a non-empty recording")
+    # a float file may hold NaN/Inf samples: zero them before the resampler smears them over their neighbours
+    samples = np.nan_to_num(samples, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     return np.ascontiguousarray(resample(samples, file_rate, sample_rate))
 
 

@@ -2,17 +2,20 @@
 
 How a recording becomes an answer (:meth:`Recognizer.predict`):
 
-1. Resample to 16 kHz mono, trim silence, cut windows the size of the model's input and normalise each
-   window's loudness (:mod:`frontend.windows`). No sound at all: "not sure" (silence).
+1. Resample to 16 kHz mono (NaN/Inf samples become 0), trim silence, cut windows the size of the model's
+   input and normalise each window's loudness (:mod:`frontend.windows`). No sound at all: "not sure"
+   (silence). Under 25 ms (one fbank frame): a :class:`RecordingError` that says the minimum.
 2. Describe each window with the heuristics of :mod:`recognizer.detect` (noise, speech, or cry-like).
-3. Score all windows in one batch; probabilities are ``softmax(logits / temperature)`` from
-   ``calibration.json``.
+3. Score all windows in one batch, shared with concurrent requests (:mod:`recognizer.batching`);
+   probabilities are ``softmax(logits / temperature)`` from ``calibration.json`` (1.0 once the temperature
+   is folded into the head, :mod:`recognizer.calibrated_head`).
 4. Answer with the **most confident cry-like window**. A cry is short and usually heard once; averaging
    over a 10 s recording would dilute it with the talk or music around it and turn a clear cry into a
    "not sure". Taking the maximum is slightly optimistic on recordings without a cry, which is what the
    detector and the calibrated threshold are for.
-5. "Not sure" when no window is cry-like, the top species is the model's optional ``no_cry`` class, or
-   the top probability is under the calibrated threshold.
+5. "Not sure" when the sound lasts under 0.1 s (too little to be a cry), the recording holds nothing above
+   1.5 kHz (a sample rate under ~4 kHz: too little of the cry), no window is cry-like, the top species is
+   the model's optional ``no_cry`` class, or the top probability is under the calibrated threshold.
 """
 
 from __future__ import annotations
@@ -25,12 +28,14 @@ from pathlib import Path
 import numpy as np
 
 from common.species import Species
-from frontend.audio import SAMPLE_RATE, int_to_float, resample, to_mono
+from frontend.audio import MIN_CRY_SECONDS, SAMPLE_RATE, SILENCE_DBFS, int_to_float, resample, to_mono
 from frontend.fbank import window_samples
+from frontend.levels import FRAME_SECONDS, LOUD_BELOW_PEAK_DB, frame_levels, remove_dc, sounding_span
 from frontend.windows import find_windows
+from recognizer.batching import MicroBatcher
 from recognizer.detect import CRY, DetectorConfig, check_sound
 from recognizer.loading import ModelBundle, load_model
-from recognizer.recording import read_recording
+from recognizer.recording import check_length, read_recording
 
 NOT_SURE_MESSAGE = "Not sure — try again closer to the speaker"
 NO_CRY_LABEL = "no_cry"
@@ -38,9 +43,19 @@ NO_CRY_LABEL = "no_cry"
 
 SILENCE = "silence"
 LOW_CONFIDENCE = "low_confidence"
+TOO_SHORT = "too_short"
+NARROW_BAND = "narrow_band"
+HIGH_BAND_HZ = 1500.0
+"""Hz. A recording with (almost) nothing above this was sampled under ~4 kHz: most of a cry is gone."""
+MIN_HIGH_BAND_DB = -45.0
+"""dB. Share of the energy above HIGH_BAND_HZ under which the band counts as missing (real cries: -20 dB
+or more; Pikachu's cry through a 1 kHz sample rate: -58 dB)."""
 REASONS = {
     "": "",
     SILENCE: "The recording is silent.",
+    TOO_SHORT: f"The sound lasts under {MIN_CRY_SECONDS:.1f} s: too little to be a cry.",
+    NARROW_BAND: f"The recording has no sound above {HIGH_BAND_HZ / 1000:.1f} kHz (a sample rate under "
+    f"{2 * HIGH_BAND_HZ / 1000:.0f} kHz?): too little of the cry to tell.",
     "noise": "I only hear noise, no cry.",
     "speech": "I hear talking, not a cry.",
     NO_CRY_LABEL: "That does not sound like a cry.",
@@ -92,6 +107,22 @@ class Prediction:
         """``{name: probability}`` for ``gr.Label`` (names in ``language``)."""
         return {g.name(language): g.probability for g in self.guesses}
 
+    def verdict(self, language: str = "en") -> dict:
+        """The API's JSON: ``label`` (English), ``name`` (in ``language``), confidence, not_sure, reason, guesses."""
+        top = self.top
+        return {
+            "label": top.name("en") if top else None,
+            "name": top.name(language) if top else None,
+            "confidence": round(self.confidence, 6),
+            "not_sure": self.not_sure,
+            "reason": self.reason,
+            "message": self.explanation,
+            "guesses": [
+                {"label": g.name("en"), "name": g.name(language), "confidence": round(g.probability, 6)}
+                for g in self.guesses
+            ],
+        }
+
 
 class Recognizer:
     """A loaded model plus the recording pipeline; thread-safe for concurrent ``predict`` calls."""
@@ -103,6 +134,7 @@ class Recognizer:
         self.detector = detector or DetectorConfig()
         torch.set_num_threads(threads or default_threads())
         self.window = window_samples(int(bundle.feature_extractor.max_length))
+        self.batcher = MicroBatcher(self._forward)
 
     @classmethod
     def from_pretrained(cls, source: str | None = None, **kwargs) -> Recognizer:
@@ -123,9 +155,10 @@ class Recognizer:
 
     def predict(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, top_k: int = 5) -> Prediction:
         """Name the Pokémon in ``samples`` (any rate; mono, (n, ch) or (ch, n); float or integer PCM)."""
-        samples = to_mono(int_to_float(samples))
+        samples = np.nan_to_num(to_mono(int_to_float(samples)), nan=0.0, posinf=0.0, neginf=0.0)
         if sample_rate != SAMPLE_RATE:
             samples = resample(samples, sample_rate, SAMPLE_RATE)
+        check_length(samples)
         windows = find_windows(samples, self.window)
         if not windows:
             return Prediction([], True, SILENCE, self.threshold)
@@ -135,25 +168,30 @@ class Recognizer:
         candidates = cry_like or list(range(len(windows)))
         best = max(candidates, key=lambda i: float(self._species_probs(probs[i]).max()))
         guesses = self._top(probs[best], top_k)
-        reason = ""
-        if not cry_like:
-            reason = Counter(kinds).most_common(1)[0][0]
-        elif NO_CRY_LABEL in self.bundle.labels and int(np.argmax(probs[best])) == self.bundle.labels.index(NO_CRY_LABEL):
-            reason = NO_CRY_LABEL
-        elif guesses[0].probability < self.threshold:
-            reason = LOW_CONFIDENCE
+        reason = too_little_sound(samples) or self._doubt(kinds, probs[best], guesses[0].probability)
         return Prediction(
             guesses, bool(reason), reason, self.threshold, windows[best].start_seconds, len(windows), dict(Counter(kinds))
         )
 
+    def _doubt(self, kinds: list[str], probs: np.ndarray, top: float) -> str:
+        """Why not to trust the answer ("" when it can be trusted): no cry-like window, no_cry, low confidence."""
+        if CRY not in kinds:
+            return Counter(kinds).most_common(1)[0][0]
+        if NO_CRY_LABEL in self.bundle.labels and int(np.argmax(probs)) == self.bundle.labels.index(NO_CRY_LABEL):
+            return NO_CRY_LABEL
+        return LOW_CONFIDENCE if top < self.threshold else ""
+
     def _probabilities(self, windows: list[np.ndarray]) -> np.ndarray:
-        """Calibrated class probabilities, one row per window (one batch)."""
+        """Calibrated class probabilities, one row per window (scored in a batch with concurrent requests)."""
+        inputs = self.bundle.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+        return self.batcher(inputs["input_values"])
+
+    def _forward(self, input_values) -> np.ndarray:
+        """The model on a batch of features: calibrated probabilities (runs on the batcher's thread)."""
         import torch
 
-        extractor = self.bundle.feature_extractor
-        inputs = extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
         with torch.inference_mode():
-            logits = self.bundle.model(input_values=inputs["input_values"]).logits.float()
+            logits = self.bundle.model(input_values=input_values).logits.float()
         temperature = max(float(self.bundle.calibration.temperature), 1e-3)
         return torch.softmax(logits / temperature, dim=-1).numpy()
 
@@ -168,6 +206,28 @@ class Recognizer:
         labels = self.bundle.labels
         picked = [i for i in order if labels[i] != NO_CRY_LABEL][:k]
         return [Guess(labels[i], float(probs[i]), self.bundle.pokedex.get(labels[i])) for i in picked]
+
+
+def too_little_sound(samples: np.ndarray) -> str:
+    """TOO_SHORT, NARROW_BAND or "": is there enough of a sound (16 kHz mono) to name a cry at all?
+
+    Too short: the frames within LOUD_BELOW_PEAK_DB of the loudest last under MIN_CRY_SECONDS (a click, a
+    fragment). Narrow band: under MIN_HIGH_BAND_DB of the energy lies above HIGH_BAND_HZ.
+    """
+    centred = remove_dc(samples)
+    span = sounding_span(centred)
+    if span is None:
+        return ""
+    centred = centred[span[0] : span[1]]
+    levels = frame_levels(centred)
+    loud = levels >= max(SILENCE_DBFS, float(np.max(levels)) - LOUD_BELOW_PEAK_DB)
+    if np.count_nonzero(loud) * FRAME_SECONDS < MIN_CRY_SECONDS - 1e-9:
+        return TOO_SHORT
+    power = np.square(np.abs(np.fft.rfft(centred.astype(np.float64))))
+    high = power[np.fft.rfftfreq(len(centred), 1.0 / SAMPLE_RATE) >= HIGH_BAND_HZ].sum()
+    if high <= power.sum() * 10.0 ** (MIN_HIGH_BAND_DB / 10.0):
+        return NARROW_BAND
+    return ""
 
 
 def default_threads() -> int:

@@ -1,4 +1,7 @@
-"""Read a user's recording safely: size and length limits checked before the expensive work."""
+"""Read a user's recording safely: size and length limits checked before the expensive work.
+
+Every message names the file by its own name, never by the server's path.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from frontend.audio import MAX_RECORDING_SECONDS, SAMPLE_RATE, AudioDecodeError, decode_audio
+from frontend.fbank import MIN_SAMPLES
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """bytes. Largest file accepted (30 s of 48 kHz stereo 16-bit WAV is 5.8 MB)."""
@@ -21,7 +25,11 @@ class RecordingError(ValueError):
 
 
 def read_recording(path: str | os.PathLike, max_bytes: int = MAX_UPLOAD_BYTES) -> np.ndarray:
-    """Mono float32 at SAMPLE_RATE from any file FFmpeg reads; RecordingError when empty, too big or too long."""
+    """Mono float32 at SAMPLE_RATE from any file FFmpeg reads; RecordingError when empty, too big, too long or too short.
+
+    Decoding stops just past the length limit (:func:`frontend.audio.decode_audio`'s ``max_seconds``), so a
+    file that claims nothing about its length (streamed WebM, piped FLAC) costs no more than a 31 s one.
+    """
     path = Path(path)
     name = path.name
     if not path.is_file():
@@ -45,7 +53,17 @@ def read_recording(path: str | os.PathLike, max_bytes: int = MAX_UPLOAD_BYTES) -
     seconds = len(samples) / SAMPLE_RATE
     if seconds > MAX_RECORDING_SECONDS + LENGTH_TOLERANCE_SECONDS:
         raise _too_long(name, seconds)
+    check_length(samples, name)
     return samples
+
+
+def check_length(samples: np.ndarray, name: str = "the recording") -> None:
+    """RecordingError when ``samples`` (16 kHz) is shorter than the model's shortest input (MIN_SAMPLES)."""
+    if len(samples) < MIN_SAMPLES:
+        raise RecordingError(
+            f"{name}: {1000 * len(samples) / SAMPLE_RATE:.1f} ms is too short; the shortest recording the model "
+            f"can hear is {1000 * MIN_SAMPLES / SAMPLE_RATE:.0f} ms (record a second or more around the cry)"
+        )
 
 
 def probe_duration(path: str | os.PathLike) -> float | None:

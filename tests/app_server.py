@@ -23,10 +23,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(model_dir: str | Path, timeout: float = 90.0, env: dict[str, str] | None = None) -> Iterator[str]:
+def running_app(
+    model_dir: str | Path, timeout: float = 90.0, env: dict[str, str] | None = None, log_path: Path | None = None
+) -> Iterator[str]:
     """Start app.py with MODEL_ID=model_dir; yield its URL once it answers; stop it afterwards.
 
-    Torch runs on one thread (tests share the CPU) unless ``env`` says otherwise.
+    Torch runs on one thread (tests share the CPU) unless ``env`` says otherwise. The app's output goes to
+    ``log_path`` when given (a test reads its log lines), else to a temporary file.
     """
     port = free_port()
     env = {
@@ -41,7 +44,7 @@ def running_app(model_dir: str | Path, timeout: float = 90.0, env: dict[str, str
         **(env or {}),
     }
     url = f"http://127.0.0.1:{port}/"
-    with tempfile.TemporaryFile(mode="w+") as log:
+    with open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + timeout

@@ -9,7 +9,15 @@ import pytest
 
 from frontend.audio import SAMPLE_RATE
 from recognizer.loading import MODEL_ID_ENV, ModelBundle, ModelNotFoundError, load_model, model_source
-from recognizer.predict import LOW_CONFIDENCE, NO_CRY_LABEL, SILENCE, Prediction, Recognizer
+from recognizer.predict import (
+    LOW_CONFIDENCE,
+    NARROW_BAND,
+    NO_CRY_LABEL,
+    SILENCE,
+    TOO_SHORT,
+    Prediction,
+    Recognizer,
+)
 from recognizer.recording import RecordingError, read_recording
 from tests.synthetic import write_audio
 from tests.tiny_model import LABELS, build_tiny_model, species_cry, trained_tiny_model
@@ -169,3 +177,81 @@ def test_prediction_defaults():
     empty = Prediction([], True, SILENCE, 0.5)
     assert empty.top is None and empty.confidence == 0.0 and empty.label_dict() == {}
     assert "silent" in empty.explanation
+
+
+def test_under_one_fbank_frame_is_refused_with_the_minimum_length(recognizer, tmp_path):
+    from frontend.fbank import MIN_SAMPLES
+
+    clip = species_cry("Bulbasaur", 1.0)[: MIN_SAMPLES - 1]
+    with pytest.raises(RecordingError, match="24.9 ms is too short.*shortest recording.*25 ms"):
+        recognizer.predict(clip)
+    path = write_audio(tmp_path / "click.wav", np.resize(clip, 200), SAMPLE_RATE)
+    with pytest.raises(RecordingError, match="click.wav: 12.5 ms is too short.*25 ms"):
+        read_recording(path)
+    assert recognizer.predict(species_cry("Bulbasaur", 1.0)[:MIN_SAMPLES]).not_sure  # the minimum is answered
+
+
+def test_a_fragment_shorter_than_a_cry_is_not_sure(recognizer):
+    cry = species_cry("Charmander", 1.2, seed=3)
+    fragment = cry[len(cry) // 2 : len(cry) // 2 + int(0.04 * SAMPLE_RATE)]  # 40 ms
+    prediction = recognizer.predict(fragment)
+    assert prediction.not_sure and prediction.reason == TOO_SHORT and "0.1 s" in prediction.explanation
+    assert len(prediction.guesses) == 3
+    in_silence = np.concatenate([np.zeros(SAMPLE_RATE, np.float32), fragment, np.zeros(SAMPLE_RATE, np.float32)])
+    assert recognizer.predict(in_silence).reason == TOO_SHORT
+
+
+def test_a_recording_without_high_frequencies_is_not_sure(recognizer, tmp_path):
+    from frontend.audio import resample
+
+    cry = species_cry("Bulbasaur", 1.2, seed=4)  # the lowest call: 220-290 Hz and two harmonics
+    assert not recognizer.predict(cry).not_sure
+    path = write_audio(tmp_path / "lofi.wav", resample(cry, SAMPLE_RATE, 2000), 2000)  # a 2 kHz sample rate
+    prediction = recognizer.predict_file(path)
+    assert prediction.not_sure and prediction.reason == NARROW_BAND and "1.5 kHz" in prediction.explanation
+    telephone = write_audio(tmp_path / "phone.wav", resample(cry, SAMPLE_RATE, 8000), 8000)
+    assert recognizer.predict_file(telephone).top.label == "Bulbasaur"  # 8 kHz keeps enough of the band
+
+
+def test_nan_and_inf_samples_are_repaired(recognizer, tmp_path):
+    import soundfile as sf
+
+    cry = species_cry("Bulbasaur", 1.2, 48000, seed=5)
+    broken = cry.copy()
+    broken[[100, 20_000, 30_000]] = [np.nan, np.inf, -np.inf]
+    path = tmp_path / "broken.wav"
+    sf.write(path, broken, 48000, subtype="FLOAT")
+    samples = read_recording(path)
+    assert np.isfinite(samples).all() and len(samples) == int(1.2 * SAMPLE_RATE)
+    clean = recognizer.predict(cry, 48000)
+    for prediction in (recognizer.predict_file(path), recognizer.predict(broken, 48000)):
+        assert prediction.top.label == "Bulbasaur" and not prediction.not_sure
+        assert prediction.confidence == pytest.approx(clean.confidence, abs=0.05)
+
+
+def test_verdict_is_the_api_json(recognizer):
+    prediction = recognizer.predict(species_cry("Charmander", 1.2, seed=2))
+    verdict = prediction.verdict("fr")
+    assert verdict["label"] == "Charmander" and verdict["name"] == "Salamèche" and verdict["not_sure"] is False
+    assert verdict["reason"] == "" and verdict["confidence"] == pytest.approx(prediction.confidence, abs=1e-6)
+    assert [g["label"] for g in verdict["guesses"]] == [g.label for g in prediction.guesses]
+    assert json.loads(json.dumps(verdict)) == verdict
+    silent = Prediction([], True, SILENCE, 0.5).verdict()
+    assert silent["label"] is None and silent["not_sure"] and silent["reason"] == SILENCE and silent["guesses"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_embedded_model_verdicts_on_a_real_cry_and_odd_versions_of_it(shared_pokeapi, rng):
+    """The issue's goals with models/default: Pikachu named, noise, 1 kHz and a 40 ms fragment "not sure"."""
+    from frontend.audio import decode_audio, resample
+
+    recognizer = Recognizer.from_pretrained(None, threads=2)
+    cry = decode_audio(shared_pokeapi / "cries" / "cries" / "pokemon" / "latest" / "25.ogg")
+    verdict = recognizer.predict(cry).verdict()
+    assert verdict["label"] == "Pikachu" and verdict["not_sure"] is False
+    assert recognizer.predict(0.1 * rng.standard_normal(3 * SAMPLE_RATE).astype(np.float32)).verdict()["not_sure"]
+    lofi = recognizer.predict(resample(cry, SAMPLE_RATE, 1000), 1000)
+    assert lofi.not_sure and lofi.reason == NARROW_BAND
+    fragment = recognizer.predict(cry[len(cry) // 2 : len(cry) // 2 + 640])
+    assert fragment.not_sure and fragment.reason == TOO_SHORT
