@@ -171,7 +171,8 @@ classify("cry.wav", top_k=5)
 ```
 
 `pokedex.json` holds each species' names in several languages, types, generation, Pokédex number and
-sprite URL; `calibration.json` the softmax temperature ({cal.get('temperature', 1.0):.3f}) and the "not sure"
+sprite URL; the softmax temperature ({cal.get('temperature', 1.0):.3f}) is folded into the classifier head, so
+`pipeline()` returns calibrated probabilities (`calibration.json` stores 1.0), and `calibration.json` holds the "not sure"
 threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision {cal.get('target_precision', 0.95):.2f}).
 
 {metrics_markdown or "No test split was evaluated."}

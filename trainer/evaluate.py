@@ -156,6 +156,7 @@ def _clip_logits(args: EvaluateArguments):
 
 def _recalibrate(args: EvaluateArguments, split_logits, out: str) -> dict:
     """Refit calibration on ``--recalibrate-on`` and save it into the model folder; returns the fit's report."""
+    from recognizer.calibrated_head import fold_into_folder
     from recognizer.model_files import save_calibration
 
     from .calibration import calibrate
@@ -163,6 +164,7 @@ def _recalibrate(args: EvaluateArguments, split_logits, out: str) -> dict:
     _, val_logits, val_labels = split_logits(args.recalibrate_on)
     calibration, cal_report = calibrate(val_logits, val_labels, args.target_precision)
     save_calibration(args.model, calibration)
+    fold_into_folder(args.model)  # the refit temperature joins the head (on top of any folded before)
     Path(out).mkdir(parents=True, exist_ok=True)
     cal_report["split"] = args.recalibrate_on
     (Path(out) / "calibration_report.json").write_text(json.dumps(cal_report, indent=2) + "\n", encoding="utf-8")

@@ -417,6 +417,7 @@ def summarize(run: Run, feats: Features, setup: Setup, counts: dict, trainer, re
 def save_outputs(out: Path, model, run: Run, feats: Features, trainer, summary: dict, calibration, test_logits,
                  labels_of, data_args: DataArguments) -> None:
     """The pipeline-ready folder: model, extractor, pokedex, calibration, curves, test report, card, summary."""
+    from recognizer.calibrated_head import fold_into_folder
     from recognizer.model_files import save_calibration, save_pokedex
 
     from .card import eval_results, write_model_card
@@ -443,6 +444,8 @@ def save_outputs(out: Path, model, run: Run, feats: Features, trainer, summary: 
         summary["card"]["eval_results"] = eval_results(metrics["overall"], data_args.test_split)
     write_model_card(out, **summary["card"], label_names=run.names, metrics_markdown=metrics_md,
                      calibration_report=summary["calibration"])
+    # the temperature goes into the head, so pipeline() returns the app's calibrated probabilities too
+    fold_into_folder(out)
 
 
 def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArguments) -> dict:
