@@ -88,7 +88,7 @@ def _fit(model, extractor, steps: int, rng: np.random.Generator, batch: int = 16
     import torch
 
     from frontend.fbank import window_samples
-    from frontend.levels import normalise_loudness
+    from frontend.windows import training_example
 
     window = window_samples(extractor.max_length)
     backgrounds = _backgrounds(rng, window)
@@ -106,8 +106,7 @@ def _fit(model, extractor, steps: int, rng: np.random.Generator, batch: int = 16
             for j in range(batch):
                 target = len(LABELS) if rng.random() < 0.4 else int(rng.integers(len(LABELS)))
                 clip = _example(target, backgrounds, window, rng, seed=step * 100 + j)
-                # a whole window, loudness-normalised (the app's trim would change this model's tuned behaviour)
-                clips.append(normalise_loudness(clip))
+                clips.append(training_example(clip, window))  # the trainer's path: the app's windows
                 targets.append(target)
             inputs = extractor(clips, sampling_rate=SAMPLE_RATE, return_tensors="pt")
             loss = model(**inputs, labels=torch.tensor(targets)).loss

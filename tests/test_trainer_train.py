@@ -130,9 +130,13 @@ def test_output_folder_holds_what_the_app_and_the_hub_need(scratch, work):
     assert (prep["mean"], prep["std"]) == pytest.approx((mean, std)) and prep["num_mel_bins"] == 64
     from transformers import ASTForAudioClassification
 
-    best = json.loads((scratch / "train_summary.json").read_text())["best_checkpoint"]
-    saved, kept = ASTForAudioClassification.from_pretrained(scratch), ASTForAudioClassification.from_pretrained(best)
-    assert all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), kept.state_dict().values(), strict=True))
+    summary = json.loads((scratch / "train_summary.json").read_text())
+    saved, kept = ASTForAudioClassification.from_pretrained(scratch), ASTForAudioClassification.from_pretrained(summary["best_checkpoint"])
+    temperature = summary["calibration"]["temperature"]  # folded into the head: pipeline() gives calibrated scores
+    for (key, a), b in zip(saved.state_dict().items(), kept.state_dict().values(), strict=True):
+        expected = b / temperature if key.startswith("classifier.dense") else b
+        assert torch.allclose(a, expected, rtol=1e-6, atol=1e-7), key
+    assert json.loads((scratch / "calibration.json").read_text())["temperature"] == 1.0
     pokedex = json.loads((scratch / "pokedex.json").read_text())
     assert pokedex["species"]["Charmander"]["pokedex_id"] == 2 and pokedex["species"]["Squirtle"]["names"]["ja"] == "Squirtle-ja"
     calibration = json.loads((scratch / "calibration.json").read_text())
