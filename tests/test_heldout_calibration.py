@@ -19,7 +19,14 @@ from trainer.evaluation.heldout_calibration import (
     threshold_for_precision,
 )
 from trainer.evaluation.recordings import summarise
-from trainer.evaluation.window_logits import ScoredRecording, WindowScores, replay, replay_rows, score_windows
+from trainer.evaluation.window_logits import (
+    ScoredRecording,
+    WindowScores,
+    load_scored,
+    replay,
+    replay_rows,
+    score_windows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +179,7 @@ def test_recalibrate_on_heldout_sim_end_to_end(model, cries, tmp_path):
     before = load_calibration(folder)
     out = tmp_path / "out"
     main(["--model", str(folder), "--recalibrate-on", "heldout-sim", "--heldout-sim", "--cries-dir", str(cries),
-          "--ids", "1-9", "--snr-db", "20,0", "--target-precision", "0.9", "--output-dir", str(out), "--threads", "1"])
+          "--ids", "1-9", "--snr-db", "20,0", "--target-precision", "0.9", "--output-dir", str(out), "--threads", "1", "--window-scores"])
     assert load_calibration(folder) == before  # not installed without --install-calibration
     fitted = load_calibration(out)
     report = json.loads((out / "heldout_calibration.json").read_text())
@@ -181,6 +188,9 @@ def test_recalibrate_on_heldout_sim_end_to_end(model, cries, tmp_path):
     assert report["fit"]["validation_precision_at_threshold"] >= 0.9
     assert fitted.temperature == pytest.approx(report["fit"]["temperature"]) and fitted.target_precision == 0.9
     assert "held-out simulator" in (out / "heldout_calibration.md").read_text()
+    saved = load_scored(out / "window_scores_heldout.npz")
+    assert summarise(replay_rows(saved, LABELS, fitted)) == report["sets"]["held-out simulator"]["after"]["overall"]
+    assert len(load_scored(out / "window_scores_validation.npz")) == 18
 
     # "after" is what the app answers with the fitted calibration installed
     main(["--model", str(folder), "--recalibrate-on", "heldout-sim", "--cries-dir", str(cries), "--ids", "1-9",

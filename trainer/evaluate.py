@@ -13,6 +13,12 @@ Two views of one model, side by side when both are asked for:
   ``--heldout-sim`` the held-out simulator's captures of the reference cries in ``--cries-dir``
   (:mod:`heldout`; needs ``pedalboard`` from requirements-dev.txt). With ``--dataset`` too, the split is
   scored beside it.
+- **calibration for the unseen** (``--recalibrate-on heldout-sim``): the temperature and the "not sure"
+  threshold fitted through the recogniser on a validation draw of the held-out simulator
+  (``--heldout-validation-seed``, never the evaluation's ``--heldout-seed``), written as
+  ``OUTPUT_DIR/calibration.json`` (into MODEL too with ``--install-calibration``) with
+  ``heldout_calibration.json``/``.md``: the fit, and the asked-for sets under the model's calibration and the
+  fitted one (:mod:`trainer.evaluation.heldout_calibration`).
 
 The parts live in :mod:`trainer.evaluation`; the names below are re-exported for existing callers.
 """
@@ -113,6 +119,10 @@ class EvaluateArguments:
     heldout_validation_snr_db: str | None = field(
         default=None, metadata={"help": "With --recalibrate-on heldout-sim: the validation captures' SNR targets "
                                 "(dB; default --snr-db)."}
+    )
+    window_scores: bool = field(
+        default=False, metadata={"help": "With --recalibrate-on heldout-sim: also save every set's window logits "
+                                 "(OUTPUT_DIR/window_scores_*.npz) to refit without rerunning the model."}
     )
     install_calibration: bool = field(
         default=False, metadata={"help": "With --recalibrate-on heldout-sim: also write the fitted calibration.json "

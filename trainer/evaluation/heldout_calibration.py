@@ -127,7 +127,7 @@ def heldout_calibration_report(args, output_dir) -> dict:
 
     from .app_path import HELD_OUT, IN_DISTRIBUTION, dataset_set, describe_plan, heldout_plan, heldout_set
     from .recordings import RECORDING_COLUMNS
-    from .window_logits import score_windows
+    from .window_logits import save_scored, score_windows
 
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -135,6 +135,8 @@ def heldout_calibration_report(args, output_dir) -> dict:
     labels, model_calibration = list(recognizer.bundle.labels), recognizer.bundle.calibration
     plan = heldout_plan(args, args.validation_seed, args.validation_snr_values)
     validation = score_windows(recognizer, _log_progress(heldout_set(args, recognizer, plan), "validation"))
+    if args.window_scores:
+        save_scored(out / "window_scores_validation.npz", validation)
     if not validation:
         raise ValueError(f"{args.cries_dir}: no reference cry for ids {args.ids} that the model has a label for")
     calibration, fit = fit_app_calibration(validation, labels, args.target_precision, model_calibration)
@@ -147,11 +149,15 @@ def heldout_calibration_report(args, output_dir) -> dict:
     sets, plans = {}, {}
     if args.dataset is not None:
         scored = score_windows(recognizer, _log_progress(dataset_set(args, recognizer), IN_DISTRIBUTION))
+        if args.window_scores:
+            save_scored(out / "window_scores_in_distribution.npz", scored)
         sets[IN_DISTRIBUTION] = before_after(scored, labels, RECORDING_COLUMNS, model_calibration, calibration)
         plans[IN_DISTRIBUTION] = {"dataset": args.dataset, "split": args.split, "max_samples": args.max_samples}
     if args.heldout_sim:
         eval_plan = heldout_plan(args, args.heldout_seed)
         scored = score_windows(recognizer, _log_progress(heldout_set(args, recognizer, eval_plan), HELD_OUT))
+        if args.window_scores:
+            save_scored(out / "window_scores_heldout.npz", scored)
         sets[HELD_OUT] = before_after(scored, labels, RECORDING_COLUMNS, model_calibration, calibration)
         plans[HELD_OUT] = describe_plan(args, eval_plan)
     report = {"model": str(args.model), "installed": bool(args.install_calibration), "model_calibration":

@@ -117,3 +117,26 @@ def replay_rows(scored: list[ScoredRecording], labels: list[str], calibration: C
         rows.append({"label": rec.label, "guesses": answer.guesses, "answered": answer.answered(calibration.threshold),
                      "confidence": round(answer.confidence, 4), **rec.groups})
     return rows
+
+
+def save_scored(path, scored: list[ScoredRecording]) -> None:
+    """Window scores of a set in one ``.npz`` (refit a calibration later without rerunning the model)."""
+    import json
+
+    counts = np.asarray([len(r.scores.logits) for r in scored])
+    n_classes = max((r.scores.logits.shape[1] for r in scored), default=0)
+    logits = np.concatenate([r.scores.logits for r in scored]) if counts.sum() else np.zeros((0, n_classes), np.float32)
+    np.savez_compressed(path, logits=logits.astype(np.float32), counts=counts,
+                        cry_like=np.concatenate([r.scores.cry_like for r in scored]) if counts.sum() else np.zeros(0, bool),
+                        meta=np.asarray(json.dumps([{"label": r.label, "groups": r.groups} for r in scored])))
+
+
+def load_scored(path) -> list[ScoredRecording]:
+    """The set :func:`save_scored` wrote."""
+    import json
+
+    with np.load(path) as data:
+        bounds = np.r_[0, np.cumsum(data["counts"])]
+        meta = json.loads(str(data["meta"]))
+        return [ScoredRecording(m["label"], m["groups"], WindowScores(data["logits"][a:b], data["cry_like"][a:b]))
+                for m, a, b in zip(meta, bounds[:-1], bounds[1:], strict=True)]
