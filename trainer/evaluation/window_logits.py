@@ -11,6 +11,7 @@ model), and :func:`replay` makes the same decision again for another calibration
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,10 +79,10 @@ def window_scores(recognizer, samples: np.ndarray, sample_rate: int) -> WindowSc
     return WindowScores(logits, cry_like)
 
 
-def score_windows(recognizer, recordings) -> list[ScoredRecording]:
+def score_windows(recognizer, recordings: Iterable[Recording]) -> list[ScoredRecording]:
     """:func:`window_scores` of every recording, with its label and groups."""
     return [ScoredRecording(rec.label, dict(rec.groups), window_scores(recognizer, rec.samples, rec.sample_rate))
-            for rec in recordings if isinstance(rec, Recording)]
+            for rec in recordings]
 
 
 def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
