@@ -13,6 +13,12 @@ Two views of one model, side by side when both are asked for:
   ``--heldout-sim`` the held-out simulator's captures of the reference cries in ``--cries-dir``
   (:mod:`heldout`; needs ``pedalboard`` from requirements-dev.txt). With ``--dataset`` too, the split is
   scored beside it.
+- **calibration for the unseen** (``--recalibrate-on heldout-sim``): the temperature and the "not sure"
+  threshold fitted through the recogniser on a validation draw of the held-out simulator
+  (``--heldout-validation-seed``, never the evaluation's ``--heldout-seed``), written as
+  ``OUTPUT_DIR/calibration.json`` (into MODEL too with ``--install-calibration``) with
+  ``heldout_calibration.json``/``.md``: the fit, and the asked-for sets under the model's calibration and the
+  fitted one (:mod:`trainer.evaluation.heldout_calibration`).
 
 The parts live in :mod:`trainer.evaluation`; the names below are re-exported for existing callers.
 """
@@ -51,6 +57,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+HELDOUT_SIM = "heldout-sim"
+"""``--recalibrate-on`` value: fit calibration on held-out-simulator validation captures through the recogniser."""
+
+
+def _snr_list(flag: str, text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in text.split(",") if v.strip())
+    except ValueError as err:
+        raise ValueError(f"{flag} {text!r}: expected comma-separated numbers like 20,10,0") from err
 
 
 @dataclass
@@ -72,7 +87,9 @@ class EvaluateArguments:
     recalibrate_on: str | None = field(
         default=None,
         metadata={"help": "Refit the temperature and the 'not sure' threshold on this split (e.g. validation) in fp32 "
-                  "and rewrite MODEL/calibration.json before the report."},
+                  "and rewrite MODEL/calibration.json before the report; or 'heldout-sim': fit them through the app's "
+                  "recogniser on a validation draw of the held-out simulator (--heldout-validation-seed), write "
+                  "OUTPUT_DIR/calibration.json (MODEL's too with --install-calibration) and the before/after report."},
     )
     target_precision: float = field(
         default=0.95, metadata={"help": "With --recalibrate-on: validation precision the threshold is chosen for."}
@@ -95,6 +112,22 @@ class EvaluateArguments:
         default=True, metadata={"help": "With --heldout-sim: also each clean cry after a 0–1.5 s lead-in at any level."}
     )
     heldout_seed: int = field(default=0, metadata={"help": "With --heldout-sim: the seed every capture derives from."})
+    heldout_validation_seed: int | None = field(
+        default=None, metadata={"help": "With --recalibrate-on heldout-sim: the seed of the validation captures "
+                                "(default --heldout-seed + 1; must differ from it)."}
+    )
+    heldout_validation_snr_db: str | None = field(
+        default=None, metadata={"help": "With --recalibrate-on heldout-sim: the validation captures' SNR targets "
+                                "(dB; default --snr-db)."}
+    )
+    window_scores: bool = field(
+        default=False, metadata={"help": "With --recalibrate-on heldout-sim: also save every set's window logits "
+                                 "(OUTPUT_DIR/window_scores_*.npz) to refit without rerunning the model."}
+    )
+    install_calibration: bool = field(
+        default=False, metadata={"help": "With --recalibrate-on heldout-sim: also write the fitted calibration.json "
+                                 "into MODEL (the app then uses it)."}
+    )
     threads: int | None = field(default=None, metadata={"help": "Recogniser threads (default as the app's)."})
 
     def __post_init__(self) -> None:
@@ -105,15 +138,26 @@ class EvaluateArguments:
                 f"--recalibrate-on {self.recalibrate_on!r} is the evaluated split: fit the calibration on another "
                 "split (validation) so that the report stays honest"
             )
-        if self.dataset is None and (not self.heldout_sim or self.through_recognizer or self.recalibrate_on):
+        on_split = self.recalibrate_on is not None and not self.recalibrate_on_heldout
+        if self.dataset is None and (not (self.heldout_sim or self.recalibrate_on_heldout) or self.through_recognizer
+                                     or on_split):
             raise ValueError("--dataset is required (a builder folder or Hub id) unless --heldout-sim is given alone")
-        if self.heldout_sim and not self.cries_dir:
-            raise ValueError("--heldout-sim needs --cries-dir (PokeAPI's cries layout, e.g. ../shared/pokeapi/cries)")
-        try:
-            self.snr_values = tuple(float(v) for v in self.snr_db.split(",") if v.strip())
-        except ValueError as err:
-            raise ValueError(f"--snr-db {self.snr_db!r}: expected comma-separated numbers like 20,10,0") from err
+        if (self.heldout_sim or self.recalibrate_on_heldout) and not self.cries_dir:
+            raise ValueError(f"--heldout-sim and --recalibrate-on {HELDOUT_SIM} need --cries-dir (PokeAPI's cries "
+                             "layout, e.g. ../shared/pokeapi/cries)")
+        self.snr_values = _snr_list("--snr-db", self.snr_db)
+        self.validation_snr_values = _snr_list("--heldout-validation-snr-db", self.heldout_validation_snr_db or self.snr_db)
+        self.validation_seed = self.heldout_seed + 1 if self.heldout_validation_seed is None else self.heldout_validation_seed
+        if self.recalibrate_on_heldout and self.validation_seed == self.heldout_seed:
+            raise ValueError(f"--heldout-validation-seed {self.validation_seed} is the evaluation's --heldout-seed: "
+                             "fit the calibration on another draw so that the report stays honest")
+        if self.install_calibration and not self.recalibrate_on_heldout:
+            raise ValueError(f"--install-calibration goes with --recalibrate-on {HELDOUT_SIM}")
         self.rendition_list = tuple(r.strip() for r in self.renditions.split(",") if r.strip())
+
+    @property
+    def recalibrate_on_heldout(self) -> bool:
+        return self.recalibrate_on == HELDOUT_SIM
 
     @property
     def recognizer_mode(self) -> bool:
@@ -176,6 +220,10 @@ def _recalibrate(args: EvaluateArguments, split_logits, out: str) -> dict:
 def run(args: EvaluateArguments) -> dict:
     """Recalibrate if asked, then write the clip report or the app's-path report; returns its metrics."""
     out = args.default_output_dir()
+    if args.recalibrate_on_heldout:
+        from .evaluation.heldout_calibration import heldout_calibration_report
+
+        return heldout_calibration_report(args, out)
     cal_report = None
     if args.recalibrate_on or not args.recognizer_mode:
         split_logits, model_names = _clip_logits(args)
@@ -203,7 +251,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     (args,) = HfArgumentParser(EvaluateArguments).parse_args_into_dataclasses(args=argv)
     metrics = run(args)
-    if args.recognizer_mode:
+    if args.recalibrate_on_heldout:
+        from .evaluation.heldout_calibration import markdown_calibration
+
+        print(markdown_calibration(metrics))
+    elif args.recognizer_mode:
         from .evaluation.recordings import markdown_recordings
 
         print(markdown_recordings(metrics["sets"]))

@@ -22,29 +22,49 @@ HELD_OUT = "held-out simulator"
 
 
 def _dataset_rows(args, recognizer) -> list[dict]:
+    return score_recordings(recognizer, dataset_set(args, recognizer))
+
+
+def heldout_plan(args, seed: int, snr_db=None):
+    """The held-out set the arguments ask for, drawn from ``seed`` (at ``snr_db``, default ``--snr-db``)."""
+    from heldout.cries import parse_ids
+
+    from .heldout_set import HeldoutPlan
+
+    return HeldoutPlan(args.cries_dir, parse_ids(args.ids), args.rendition_list,
+                       tuple(args.snr_values if snr_db is None else snr_db), args.clean_lead_in, seed)
+
+
+def describe_plan(args, plan) -> dict:
+    return {"cries_dir": str(args.cries_dir), "ids": args.ids, "renditions": list(plan.renditions),
+            "snr_db": list(plan.snr_db), "clean_lead_in": plan.clean_lead_in, "seed": plan.seed}
+
+
+def heldout_set(args, recognizer, plan):
+    """The plan's recordings (a generator) for ``recognizer``'s labels."""
+    from .heldout_set import heldout_recordings, labels_by_pokedex_id
+
+    label_of_id = labels_by_pokedex_id(recognizer.bundle.pokedex, recognizer.bundle.labels)
+    return heldout_recordings(plan, label_of_id)
+
+
+def dataset_set(args, recognizer):
+    """The ``--dataset`` split's recordings (a generator) for ``recognizer``'s labels."""
     from ..data import load_cry_dataset, subset, validate
 
     dsd = load_cry_dataset(args.dataset, args.dataset_config, cache_dir=args.dataset_cache_dir)
     names = validate(dsd, [args.split])
     ds = subset(dsd[args.split], args.max_samples)
     logger.info("scoring %d %s recordings of %s through the recogniser", len(ds), args.split, args.dataset)
-    return score_recordings(recognizer, dataset_recordings(ds, names, recognizer.bundle.labels))
+    return dataset_recordings(ds, names, recognizer.bundle.labels)
 
 
 def _heldout_rows(args, recognizer) -> tuple[list[dict], dict]:
-    from heldout.cries import parse_ids
-
-    from .heldout_set import HeldoutPlan, heldout_recordings, labels_by_pokedex_id
-
-    plan = HeldoutPlan(args.cries_dir, parse_ids(args.ids), args.rendition_list, args.snr_values, args.clean_lead_in,
-                       args.heldout_seed)
-    label_of_id = labels_by_pokedex_id(recognizer.bundle.pokedex, recognizer.bundle.labels)
-    rows = score_recordings(recognizer, heldout_recordings(plan, label_of_id))
+    plan = heldout_plan(args, args.heldout_seed)
+    rows = score_recordings(recognizer, heldout_set(args, recognizer, plan))
     if not rows:
         raise ValueError(f"{args.cries_dir}: no reference cry for ids {args.ids} that the model has a label for")
-    described = {"cries_dir": str(args.cries_dir), "ids": args.ids, "renditions": list(plan.renditions),
-                 "snr_db": list(plan.snr_db), "clean_lead_in": plan.clean_lead_in, "seed": plan.seed}
-    return rows, described
+    return rows, describe_plan(args, plan)
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:

@@ -1,0 +1,143 @@
+"""The recogniser's raw window logits, and its answer replayed from them under any calibration.
+
+:meth:`recognizer.predict.Recognizer.predict` scores every window of a recording, keeps the most confident
+cry-like one and compares its top probability with the "not sure" threshold. To fit the temperature and the
+threshold on what the app really answers, this module records what goes into that decision (each window's
+logits before the temperature, and whether the detector called it cry-like) with the recogniser's own parts
+(:func:`frontend.windows.find_windows`, :func:`recognizer.detect.check_sound`, the bundle's extractor and
+model), and :func:`replay` makes the same decision again for another calibration without rerunning the model.
+``tests/test_heldout_calibration.py`` checks that the replay equals ``Recognizer.predict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from recognizer.model_files import Calibration
+
+from .recordings import Recording
+from .scoring import TOP_K
+
+NO_CRY_LABEL = "no_cry"
+"""The model's optional "no cry" class (recognizer.predict's name): never shown as a species."""
+
+
+@dataclass(frozen=True)
+class WindowScores:
+    """A recording's windows as the recogniser sees them: logits (windows × classes) and cry-likeness."""
+
+    logits: np.ndarray
+    cry_like: np.ndarray
+
+
+@dataclass(frozen=True)
+class ScoredRecording:
+    """A recording's truth, groups and window scores (the audio itself is not kept)."""
+
+    label: str
+    groups: dict[str, str]
+    scores: WindowScores
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the recogniser answers: top-k labels, the top probability, the picked window's logits."""
+
+    guesses: list[str]
+    confidence: float
+    answerable: bool
+    """A cry-like window exists and its top class is a species: answered when confidence ≥ the threshold."""
+    logits: np.ndarray | None = field(default=None, repr=False)
+
+    def answered(self, threshold: float) -> bool:
+        return self.answerable and self.confidence >= threshold
+
+
+def window_scores(recognizer, samples: np.ndarray, sample_rate: int) -> WindowScores:
+    """The logits (before the temperature) and detector verdicts of the windows ``recognizer`` scores."""
+    import torch
+
+    from frontend.audio import SAMPLE_RATE, int_to_float, resample, to_mono
+    from frontend.windows import find_windows
+    from recognizer.detect import CRY, check_sound
+
+    samples = to_mono(int_to_float(samples))
+    if sample_rate != SAMPLE_RATE:
+        samples = resample(samples, sample_rate, SAMPLE_RATE)
+    windows = find_windows(samples, recognizer.window)
+    n_classes = len(recognizer.bundle.labels)
+    if not windows:
+        return WindowScores(np.zeros((0, n_classes), np.float32), np.zeros(0, bool))
+    cry_like = np.asarray([check_sound(w.samples, recognizer.detector).kind == CRY for w in windows])
+    inputs = recognizer.bundle.feature_extractor([w.samples for w in windows], sampling_rate=SAMPLE_RATE,
+                                                 return_tensors="pt")
+    with torch.inference_mode():
+        logits = recognizer.bundle.model(input_values=inputs["input_values"]).logits.float().numpy()
+    return WindowScores(logits, cry_like)
+
+
+def score_windows(recognizer, recordings: Iterable[Recording]) -> list[ScoredRecording]:
+    """:func:`window_scores` of every recording, with its label and groups."""
+    return [ScoredRecording(rec.label, dict(rec.groups), window_scores(recognizer, rec.samples, rec.sample_rate))
+            for rec in recordings]
+
+
+def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """float32 softmax of ``logits / temperature``, as the recogniser computes it."""
+    z = logits.astype(np.float32) / np.float32(max(float(temperature), 1e-3))
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def replay(scores: WindowScores, labels: list[str], temperature: float, top_k: int = TOP_K) -> Answer:
+    """The recogniser's answer from recorded window scores under ``temperature`` (no model call)."""
+    if len(scores.logits) == 0:
+        return Answer([], 0.0, False)
+    probs = _softmax(scores.logits, temperature)
+    species = probs.copy()
+    no_cry = labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in labels else None
+    if no_cry is not None:
+        species[:, no_cry] = -1.0
+    candidates = np.flatnonzero(scores.cry_like)
+    if not len(candidates):
+        candidates = np.arange(len(probs))
+    best = int(candidates[np.argmax(species[candidates].max(axis=1))])
+    order = [i for i in np.argsort(-species[best]) if i != no_cry][:top_k]
+    answerable = bool(scores.cry_like.any()) and (no_cry is None or int(np.argmax(probs[best])) != no_cry)
+    return Answer([labels[i] for i in order], float(probs[best][order[0]]), answerable, scores.logits[best])
+
+
+def replay_rows(scored: list[ScoredRecording], labels: list[str], calibration: Calibration) -> list[dict]:
+    """Rows like :func:`.recordings.score_recordings` gives, replayed under ``calibration``."""
+    rows = []
+    for rec in scored:
+        answer = replay(rec.scores, labels, calibration.temperature)
+        rows.append({"label": rec.label, "guesses": answer.guesses, "answered": answer.answered(calibration.threshold),
+                     "confidence": round(answer.confidence, 4), **rec.groups})
+    return rows
+
+
+def save_scored(path, scored: list[ScoredRecording]) -> None:
+    """Window scores of a set in one ``.npz`` (refit a calibration later without rerunning the model)."""
+    import json
+
+    counts = np.asarray([len(r.scores.logits) for r in scored])
+    n_classes = max((r.scores.logits.shape[1] for r in scored), default=0)
+    logits = np.concatenate([r.scores.logits for r in scored]) if counts.sum() else np.zeros((0, n_classes), np.float32)
+    np.savez_compressed(path, logits=logits.astype(np.float32), counts=counts,
+                        cry_like=np.concatenate([r.scores.cry_like for r in scored]) if counts.sum() else np.zeros(0, bool),
+                        meta=np.asarray(json.dumps([{"label": r.label, "groups": r.groups} for r in scored])))
+
+
+def load_scored(path) -> list[ScoredRecording]:
+    """The set :func:`save_scored` wrote."""
+    import json
+
+    with np.load(path) as data:
+        bounds = np.r_[0, np.cumsum(data["counts"])]
+        meta = json.loads(str(data["meta"]))
+        return [ScoredRecording(m["label"], m["groups"], WindowScores(data["logits"][a:b], data["cry_like"][a:b]))
+                for m, a, b in zip(meta, bounds[:-1], bounds[1:], strict=True)]
