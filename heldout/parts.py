@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-SAMPLE_RATE = 16_000
-"""Hz. The simulator works at 16 kHz mono float32 (the recogniser resamples any rate)."""
+from frontend.audio import SAMPLE_RATE
 
 
 def check_range(name: str, value, low: float, high: float, unit: str = "") -> tuple[float, float]:
