@@ -127,7 +127,8 @@ def plot_robustness(groups, columns, logits, labels, temperature, path: Path) ->
     ax.set_ylabel("accuracy")
     ax.set_title("Robustness to background noise")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:  # a dataset without renditions draws no labelled line
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
