@@ -163,16 +163,21 @@ def rest_call(http, url: str, audio: str) -> dict:
         path = http.post(url + "gradio_api/upload", files={"files": ("recording.wav", f, "audio/wav")}).json()[0]
     payload = {"data": [{"path": path, "meta": {"_type": "gradio.FileData"}}]}
     event = http.post(url + "gradio_api/call/predict", json=payload).json()["event_id"]
-    with http.stream("GET", url + f"gradio_api/call/predict/{event}") as response:
+    return call_result(http, url, "predict", event)
+
+
+def call_result(http, url: str, endpoint: str, event: str):
+    """The first output of a Gradio REST call ``event`` to ``/endpoint``, read from its result stream."""
+    with http.stream("GET", url + f"gradio_api/call/{endpoint}/{event}") as response:
         kind = None
         for line in response.iter_lines():
             if line.startswith("event:"):
                 kind = line.split(":", 1)[1].strip()
             elif line.startswith("data:") and kind in ("complete", "error"):
                 if kind == "error":
-                    raise RuntimeError(f"/predict failed: {line[5:].strip()}")
+                    raise RuntimeError(f"/{endpoint} failed: {line[5:].strip()}")
                 return json.loads(line[5:])[0]
-    raise RuntimeError("/predict: the result stream ended without a result")
+    raise RuntimeError(f"/{endpoint}: the result stream ended without a result")
 
 
 @contextlib.contextmanager

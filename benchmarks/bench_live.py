@@ -241,19 +241,13 @@ class BrowserListener(threading.Thread):
 
     def call(self, http, pcm: str, stop: bool) -> dict:
         start = time.perf_counter()
+        from benchmarks.bench_app import call_result
+
         url = self.url + "gradio_api/call/live_chunk"
         event = http.post(url, json={"data": [self.token, pcm, 16000, "en", stop]}).json()["event_id"]
-        with http.stream("GET", f"{url}/{event}") as response:
-            kind = None
-            for line in response.iter_lines():
-                if line.startswith("event:"):
-                    kind = line.split(":", 1)[1].strip()
-                elif line.startswith("data:") and kind in ("complete", "error"):
-                    if kind == "error":
-                        raise RuntimeError(f"/live_chunk failed: {line[5:].strip()}")
-                    self.answers.append(time.perf_counter() - start)
-                    return json.loads(line[5:])[0]
-        raise RuntimeError("/live_chunk: the result stream ended without a result")
+        answer = call_result(http, self.url, "live_chunk", event)
+        self.answers.append(time.perf_counter() - start)
+        return answer
 
     def record(self, answer: dict, now: float) -> None:
         import re
