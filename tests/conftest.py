@@ -27,3 +27,11 @@ def shared_pokeapi() -> Path:
     if not SHARED_POKEAPI.is_dir():
         pytest.skip("../shared/pokeapi is not beside this checkout")
     return SHARED_POKEAPI
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    """Where the browser tests keep screenshots for people to look at (``$WHO_ARTIFACTS_DIR``)."""
+    folder = Path(os.environ.get("WHO_ARTIFACTS_DIR", Path(__file__).parent / "artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -4,7 +4,6 @@ Screenshots go to $WHO_ARTIFACTS_DIR (default tests/artifacts/) for people to lo
 """
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +31,6 @@ pytestmark = [
 def app_url():
     with running_app(trained_tiny_model()) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def artifacts() -> Path:
-    folder = Path(os.environ.get("WHO_ARTIFACTS_DIR", Path(__file__).parent / "artifacts"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _launch(playwright, *extra_args):

@@ -7,10 +7,8 @@ page's clock.
 Screenshots go to $WHO_ARTIFACTS_DIR (default tests/artifacts/).
 """
 
-import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,13 +58,6 @@ WATCH = """
 def app_url():
     with running_app(trained_live_model(), env={"WHO_LIVE_SECONDS": str(LISTEN_SECONDS)}) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def artifacts() -> Path:
-    folder = Path(os.environ.get("WHO_ARTIFACTS_DIR", Path(__file__).parent / "artifacts"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _talk(seconds: float) -> np.ndarray:
