@@ -124,6 +124,23 @@ class Prediction:
         }
 
 
+@dataclass(frozen=True)
+class WindowLogits:
+    """A recording as the recogniser scores it: 16 kHz samples, windows, detector kinds, logits (windows × classes)."""
+
+    samples: np.ndarray
+    windows: list
+    kinds: list[str]
+    logits: np.ndarray
+
+
+def calibrated_probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Softmax of ``logits / temperature`` (float32), the probabilities every answer is judged on."""
+    z = np.asarray(logits, dtype=np.float32) / np.float32(max(float(temperature), 1e-3))
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 class Recognizer:
     """A loaded model plus the recording pipeline; thread-safe for concurrent ``predict`` calls."""
 
@@ -153,17 +170,26 @@ class Recognizer:
         """Decode a recording (RecordingError when unusable) and :meth:`predict` it."""
         return self.predict(read_recording(path), SAMPLE_RATE, top_k)
 
-    def predict(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, top_k: int = 5) -> Prediction:
-        """Name the Pokémon in ``samples`` (any rate; mono, (n, ch) or (ch, n); float or integer PCM)."""
+    def window_logits(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> WindowLogits:
+        """What :meth:`predict` decides on: the recording at 16 kHz, its windows, their kinds and raw logits."""
         samples = np.nan_to_num(to_mono(int_to_float(samples)), nan=0.0, posinf=0.0, neginf=0.0)
         if sample_rate != SAMPLE_RATE:
             samples = resample(samples, sample_rate, SAMPLE_RATE)
         check_length(samples)
         windows = find_windows(samples, self.window)
         if not windows:
-            return Prediction([], True, SILENCE, self.threshold)
+            return WindowLogits(samples, [], [], np.zeros((0, len(self.bundle.labels)), np.float32))
         kinds = [check_sound(w.samples, self.detector).kind for w in windows]
-        probs = self._probabilities([w.samples for w in windows])
+        inputs = self.bundle.feature_extractor([w.samples for w in windows], sampling_rate=SAMPLE_RATE, return_tensors="pt")
+        return WindowLogits(samples, windows, kinds, self.batcher(inputs["input_values"]))
+
+    def predict(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, top_k: int = 5) -> Prediction:
+        """Name the Pokémon in ``samples`` (any rate; mono, (n, ch) or (ch, n); float or integer PCM)."""
+        scored = self.window_logits(samples, sample_rate)
+        samples, windows, kinds = scored.samples, scored.windows, scored.kinds
+        if not windows:
+            return Prediction([], True, SILENCE, self.threshold)
+        probs = calibrated_probabilities(scored.logits, self.bundle.calibration.temperature)
         cry_like = [i for i, kind in enumerate(kinds) if kind == CRY]
         candidates = cry_like or list(range(len(windows)))
         best = max(candidates, key=lambda i: float(self._species_probs(probs[i]).max()))
@@ -181,19 +207,12 @@ class Recognizer:
             return NO_CRY_LABEL
         return LOW_CONFIDENCE if top < self.threshold else ""
 
-    def _probabilities(self, windows: list[np.ndarray]) -> np.ndarray:
-        """Calibrated class probabilities, one row per window (scored in a batch with concurrent requests)."""
-        inputs = self.bundle.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
-        return self.batcher(inputs["input_values"])
-
     def _forward(self, input_values) -> np.ndarray:
-        """The model on a batch of features: calibrated probabilities (runs on the batcher's thread)."""
+        """The model on a batch of features: raw logits (runs on the batcher's thread)."""
         import torch
 
         with torch.inference_mode():
-            logits = self.bundle.model(input_values=input_values).logits.float()
-        temperature = max(float(self.bundle.calibration.temperature), 1e-3)
-        return torch.softmax(logits / temperature, dim=-1).numpy()
+            return self.bundle.model(input_values=input_values).logits.float().numpy()
 
     def _species_probs(self, probs: np.ndarray) -> np.ndarray:
         if NO_CRY_LABEL in self.bundle.labels:

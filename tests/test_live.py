@@ -128,7 +128,7 @@ def test_stop_keeps_the_answer(recognizer):
 def test_silence_is_quiet_and_costs_no_model_call(recognizer, monkeypatch):
     listener = LiveListener(recognizer)
     calls = []
-    monkeypatch.setattr(recognizer, "_probabilities", lambda windows: calls.append(windows))
+    monkeypatch.setattr(recognizer, "batcher", lambda input_values: calls.append(input_values))
     updates = list(stream(listener, np.zeros(3 * RATE, np.float32)))
     assert calls == [] and listener.analyses == 6
     assert all(u.level_dbfs < -60 for u in updates) and listener.last.reason == "silence"

@@ -3,9 +3,8 @@
 :meth:`recognizer.predict.Recognizer.predict` scores every window of a recording, keeps the most confident
 cry-like one and compares its top probability with the "not sure" threshold. To fit the temperature and the
 threshold on what the app really answers, this module records what goes into that decision (each window's
-logits before the temperature, and whether the detector called it cry-like) with the recogniser's own parts
-(:func:`frontend.windows.find_windows`, :func:`recognizer.detect.check_sound`, the bundle's extractor and
-model), and :func:`replay` makes the same decision again for another calibration without rerunning the model.
+logits before the temperature, whether the detector called it cry-like, and the recogniser's doubt about the
+sound itself) through the recogniser's own :meth:`~recognizer.predict.Recognizer.window_logits`, and :func:`replay` makes the same decision again for another calibration without rerunning the model.
 ``tests/test_heldout_calibration.py`` checks that the replay equals ``Recognizer.predict``.
 """
 
@@ -17,20 +16,20 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recognizer.model_files import Calibration
+from recognizer.predict import NO_CRY_LABEL, calibrated_probabilities
 
 from .recordings import Recording
 from .scoring import TOP_K
 
-NO_CRY_LABEL = "no_cry"
-"""The model's optional "no cry" class (recognizer.predict's name): never shown as a species."""
-
 
 @dataclass(frozen=True)
 class WindowScores:
-    """A recording's windows as the recogniser sees them: logits (windows × classes) and cry-likeness."""
+    """A recording's windows as the recogniser sees them: logits (windows × classes), cry-likeness, and the
+    recogniser's doubt about the sound itself (``too_short`` / ``narrow_band``; "" when none)."""
 
     logits: np.ndarray
     cry_like: np.ndarray
+    doubt: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,25 +57,12 @@ class Answer:
 
 def window_scores(recognizer, samples: np.ndarray, sample_rate: int) -> WindowScores:
     """The logits (before the temperature) and detector verdicts of the windows ``recognizer`` scores."""
-    import torch
+    from recognizer.detect import CRY
+    from recognizer.predict import too_little_sound
 
-    from frontend.audio import SAMPLE_RATE, int_to_float, resample, to_mono
-    from frontend.windows import find_windows
-    from recognizer.detect import CRY, check_sound
-
-    samples = to_mono(int_to_float(samples))
-    if sample_rate != SAMPLE_RATE:
-        samples = resample(samples, sample_rate, SAMPLE_RATE)
-    windows = find_windows(samples, recognizer.window)
-    n_classes = len(recognizer.bundle.labels)
-    if not windows:
-        return WindowScores(np.zeros((0, n_classes), np.float32), np.zeros(0, bool))
-    cry_like = np.asarray([check_sound(w.samples, recognizer.detector).kind == CRY for w in windows])
-    inputs = recognizer.bundle.feature_extractor([w.samples for w in windows], sampling_rate=SAMPLE_RATE,
-                                                 return_tensors="pt")
-    with torch.inference_mode():
-        logits = recognizer.bundle.model(input_values=inputs["input_values"]).logits.float().numpy()
-    return WindowScores(logits, cry_like)
+    scored = recognizer.window_logits(samples, sample_rate)
+    doubt = too_little_sound(scored.samples) if scored.windows else ""
+    return WindowScores(scored.logits, np.asarray([kind == CRY for kind in scored.kinds], bool), doubt)
 
 
 def score_windows(recognizer, recordings: Iterable[Recording]) -> list[ScoredRecording]:
@@ -85,18 +71,11 @@ def score_windows(recognizer, recordings: Iterable[Recording]) -> list[ScoredRec
             for rec in recordings]
 
 
-def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """float32 softmax of ``logits / temperature``, as the recogniser computes it."""
-    z = logits.astype(np.float32) / np.float32(max(float(temperature), 1e-3))
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 def replay(scores: WindowScores, labels: list[str], temperature: float, top_k: int = TOP_K) -> Answer:
     """The recogniser's answer from recorded window scores under ``temperature`` (no model call)."""
     if len(scores.logits) == 0:
         return Answer([], 0.0, False)
-    probs = _softmax(scores.logits, temperature)
+    probs = calibrated_probabilities(scores.logits, temperature)
     species = probs.copy()
     no_cry = labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in labels else None
     if no_cry is not None:
@@ -106,7 +85,8 @@ def replay(scores: WindowScores, labels: list[str], temperature: float, top_k: i
         candidates = np.arange(len(probs))
     best = int(candidates[np.argmax(species[candidates].max(axis=1))])
     order = [i for i in np.argsort(-species[best]) if i != no_cry][:top_k]
-    answerable = bool(scores.cry_like.any()) and (no_cry is None or int(np.argmax(probs[best])) != no_cry)
+    answerable = (not scores.doubt and bool(scores.cry_like.any())
+                  and (no_cry is None or int(np.argmax(probs[best])) != no_cry))
     return Answer([labels[i] for i in order], float(probs[best][order[0]]), answerable, scores.logits[best])
 
 
@@ -129,7 +109,8 @@ def save_scored(path, scored: list[ScoredRecording]) -> None:
     logits = np.concatenate([r.scores.logits for r in scored]) if counts.sum() else np.zeros((0, n_classes), np.float32)
     np.savez_compressed(path, logits=logits.astype(np.float32), counts=counts,
                         cry_like=np.concatenate([r.scores.cry_like for r in scored]) if counts.sum() else np.zeros(0, bool),
-                        meta=np.asarray(json.dumps([{"label": r.label, "groups": r.groups} for r in scored])))
+                        meta=np.asarray(json.dumps([{"label": r.label, "groups": r.groups, "doubt": r.scores.doubt}
+                                                    for r in scored])))
 
 
 def load_scored(path) -> list[ScoredRecording]:
@@ -139,5 +120,6 @@ def load_scored(path) -> list[ScoredRecording]:
     with np.load(path) as data:
         bounds = np.r_[0, np.cumsum(data["counts"])]
         meta = json.loads(str(data["meta"]))
-        return [ScoredRecording(m["label"], m["groups"], WindowScores(data["logits"][a:b], data["cry_like"][a:b]))
+        return [ScoredRecording(m["label"], m["groups"], WindowScores(data["logits"][a:b], data["cry_like"][a:b],
+                                                                     m.get("doubt", "")))
                 for m, a, b in zip(meta, bounds[:-1], bounds[1:], strict=True)]
