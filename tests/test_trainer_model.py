@@ -77,6 +77,26 @@ def test_same_labels_keep_the_checkpoint_head(tmp_path):
     assert torch.equal(model.classifier.dense.weight, source.classifier.dense.weight)
 
 
+def test_new_labels_keep_the_rows_the_checkpoint_knows(tmp_path):
+    """A class added to a trained model (no_cry, a new generation) starts beside the trained rows, not from zero."""
+    folder = make_tiny_ast(tmp_path / "labelled", max_length=128, num_mel_bins=16, labels=LABELS)
+    from transformers import ASTForAudioClassification
+
+    source = ASTForAudioClassification.from_pretrained(folder)
+    torch.manual_seed(3)
+    new_labels = ["Squirtle", "no_cry", "Bulbasaur", "Pikachu"]
+    model = load_pretrained(str(folder), new_labels, 128)
+    old_w, old_b = source.classifier.dense.weight, source.classifier.dense.bias
+    new_w, new_b = model.classifier.dense.weight, model.classifier.dense.bias
+    assert new_w.shape == (4, old_w.shape[1])
+    for j, i in ((0, 2), (2, 0)):  # Squirtle, Bulbasaur: their trained rows, moved to their new places
+        assert torch.equal(new_w[j], old_w[i]) and torch.equal(new_b[j], old_b[i])
+    for j in (1, 3):  # never trained: a fresh layer's rows, unlike any trained one
+        assert not any(torch.equal(new_w[j], old_w[i]) for i in range(3))
+        assert float(new_w[j].abs().sum()) > 0
+    assert model.config.id2label[1] == "no_cry"
+
+
 def test_presets_build_the_sizes_the_embedded_model_needs():
     small = build_scratch("small", LABELS, fit_max_length(398, 16, PRESETS["small"]["time_stride"]))
     cfg = small.config

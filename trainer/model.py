@@ -95,8 +95,10 @@ def load_pretrained(
 ):
     """The checkpoint fitted to ``max_length`` frames and ``num_mel_bins``, with a head for ``label_names``.
 
-    Every checkpoint weight is kept (position embeddings adapted); only the head's last linear layer is
-    new when the labels differ from the checkpoint's.
+    Every checkpoint weight is kept (position embeddings adapted). When the labels differ from the
+    checkpoint's, the head's last linear layer keeps the rows of the labels both know (a species added to a
+    trained model, e.g. ``no_cry`` or a new generation, starts beside what it already hears) and the other
+    rows start as a fresh layer's.
     """
     from transformers import ASTConfig, ASTForAudioClassification
 
@@ -111,21 +113,35 @@ def load_pretrained(
     state = source.state_dict()
     old_grid, new_grid = patch_grid(source.config), patch_grid(config)
     state[POSITION_KEY] = adapt_position_embeddings(state[POSITION_KEY], old_grid, new_grid)
-    same_head = [source.config.id2label.get(i) for i in range(source.config.num_labels)] == list(label_names)
+    old_labels = [source.config.id2label.get(i) for i in range(source.config.num_labels)]
+    same_head = old_labels == list(label_names)
     if not same_head:
-        for key in HEAD_KEYS:
-            state.pop(key, None)
+        state = {**state, **_head_with_known_rows(state, model, old_labels, list(label_names))}
     missing, unexpected = model.load_state_dict(state, strict=False)
     if unexpected or set(missing) - set(HEAD_KEYS):
         raise ModelError(f"--model {name_or_path}: weights do not fit an AST (missing {missing}, unexpected {unexpected})")
+    kept = len(set(old_labels) & set(label_names))
     logger.info(
         "loaded %s: patch grid %s -> %s, head %s",
         name_or_path,
         old_grid,
         new_grid,
-        "kept" if same_head else f"new ({len(label_names)} classes)",
+        "kept" if same_head else f"{kept} of {len(label_names)} rows kept, the rest new",
     )
     return model
+
+
+def _head_with_known_rows(state: dict, model, old_labels: list, new_labels: list) -> dict:
+    """The last head layer for ``new_labels``: the checkpoint's rows where it knows the label, fresh ones elsewhere."""
+    weight, bias = (model.state_dict()[k].clone() for k in HEAD_KEYS)
+    old_w, old_b = (state.get(k) for k in HEAD_KEYS)
+    if old_w is None or old_b is None or old_w.shape[1] != weight.shape[1]:
+        return {HEAD_KEYS[0]: weight, HEAD_KEYS[1]: bias}
+    row_of = {label: i for i, label in enumerate(old_labels)}
+    for j, label in enumerate(new_labels):
+        if label in row_of:
+            weight[j], bias[j] = old_w[row_of[label]], old_b[row_of[label]]
+    return {HEAD_KEYS[0]: weight, HEAD_KEYS[1]: bias}
 
 
 def build_scratch(preset: str, label_names: list[str], max_length: int, num_mel_bins: int | None = None):
