@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
+NO_CRY_LABEL = "no_cry"
+"""The class of recordings without a cry (music, talk, noise): a model may have it; it is never shown as a species."""
+
 NAME_FALLBACKS = {"ja": ("ja-Hrkt", "ja")}
 """Keys of ``Species.names`` tried, in order, for a language (``ja`` is the kana name)."""
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from common.species import NO_CRY_LABEL
 from frontend.audio import SAMPLE_RATE, SILENCE_DBFS, encode_wav
 from frontend.levels import frame_samples, loudest_frame_dbfs
 
@@ -35,7 +36,7 @@ from .selection import (
     select_species,
 )
 from .sources import Source, make_source
-from .splits import SplitPolicy, VariantJob
+from .splits import NO_CRY_ID, NO_CRY_RENDITION, SplitPolicy, VariantJob
 from .validate import FRAME_SECONDS, CryError, load_cry
 from .writer import SplitWriter, atomic_folder, check_output
 
@@ -65,9 +66,9 @@ class BuildResult:
 
 @dataclass
 class OriginalTask:
-    """One original cry and every row it contributes; the unit of parallel work."""
+    """One original cry and every row it contributes; the unit of parallel work (``cry`` None: the no_cry class)."""
 
-    cry: np.ndarray
+    cry: np.ndarray | None
     columns: dict
     """Columns that are the same for all its rows (label, names, types, URLs…)."""
     jobs: list[VariantJob]
@@ -102,10 +103,15 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     maker = VariantMaker(augment_config, plan.bank, seed=build_config.seed)  # simulates rooms (cached)
     labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
     label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
-    # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order.
+    # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order;
+    # the no_cry class (the last label) comes after the species.
     refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition))
     tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), plan.policy.jobs(r)) for r in refs]
-    feats = features([s.name for s in labelled])
+    label_names = [s.name for s in labelled]
+    if build_config.no_cry_variants:
+        tasks.append(OriginalTask(None, _no_cry_columns(len(label_names)), plan.policy.no_cry_jobs()))
+        label_names.append(NO_CRY_LABEL)
+    feats = features(label_names)
     with atomic_folder(plan.target) as tmp:
         counts, variant_seconds = _write_splits(tmp, feats, tasks, maker, build_config)
         card = CardInfo(
@@ -151,6 +157,7 @@ def _plan(source_config: SourceConfig, build_config: BuildConfig) -> _Plan:
         test_fraction=build_config.test_fraction,
         capture_fraction=build_config.capture_fraction,
         holdout_rendition=build_config.holdout_rendition,
+        no_cry_variants=build_config.no_cry_variants,
     )
     background_config = BackgroundConfig(
         music_dir=build_config.music_dir,
@@ -268,6 +275,14 @@ def _constant_columns(ref: CryRef, label: int) -> dict:
     return cols
 
 
+def _no_cry_columns(label: int) -> dict:
+    """The constant columns of the no_cry class: no species, no names but the label, no sprite."""
+    cols = {"label": label, "pokedex_id": NO_CRY_ID}
+    cols.update({name_column(lang): NO_CRY_LABEL if lang == "en" else "" for lang in NAME_LANGUAGES})
+    cols.update({"types": [], "generation": 0, "rendition": NO_CRY_RENDITION, "source_url": "", "sprite_url": ""})
+    return cols
+
+
 # --- the variant stage -------------------------------------------------------------------------------------
 
 _MAKER = None
@@ -290,9 +305,12 @@ def _make_task_rows(task: OriginalTask) -> list[tuple[VariantJob, dict]]:
     out = []
     for job in task.jobs:
         rng = job.rng(_SEED)
-        variant = _MAKER.make(task.cry, job.split, job.condition, rng)
+        if task.cry is None:
+            variant = _MAKER.make_no_cry(job.split, rng)
+        else:
+            variant = _MAKER.make(task.cry, job.split, job.condition, rng)
         audio = np.asarray(variant.audio, dtype=np.float32)
-        where = f"{task.columns['source_url']} ({job.split}, {job.condition} #{job.index})"
+        where = f"{task.columns['source_url'] or NO_CRY_LABEL} ({job.split}, {job.condition} #{job.index})"
         if audio.ndim != 1 or audio.size == 0 or not np.all(np.isfinite(audio)):
             raise BuildError(f"{where}: variant audio is empty, not mono or holds NaN/Inf (recipe {variant.recipe})")
         if loudest_frame_dbfs(audio, frame_samples(FRAME_SECONDS)) < SILENCE_DBFS:

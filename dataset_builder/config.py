@@ -79,6 +79,14 @@ class BuildConfig:
             "dynamics=all|agc|compressor, background=chiptune|noise|babble|music|youtube. E.g. codec=gsm."
         ),
     )
+    no_cry_variants: int = field(
+        default=0,
+        metadata=_help(
+            "Add a `no_cry` class with this many recordings without a cry (over all splits, shared out like a cry's "
+            "variants): a stretch of the split's background sounds (music, talk, noise) where a cry would be, "
+            "through the same capture chain. Teaches the model to say that there is no cry."
+        ),
+    )
     allow_missing: bool = field(default=False, metadata=_help("Skip cries that fail to download or validate instead of failing."))
     cache_dir: str = field(default_factory=lambda: str(default_cache_dir()), metadata=_help("Download cache; a rerun fetches nothing twice."))
     push_to_hub: str | None = field(default=None, metadata=_help("Upload the built dataset to this Hub repo id (endpoint: $HF_ENDPOINT)."))
@@ -89,6 +97,8 @@ class BuildConfig:
     def __post_init__(self):
         if self.variants_per_cry < 0:
             raise ValueError(f"--variants-per-cry must be >= 0, got {self.variants_per_cry}")
+        if self.no_cry_variants < 0:
+            raise ValueError(f"--no-cry-variants must be >= 0, got {self.no_cry_variants}")
         if self.num_proc < 1:
             raise ValueError(f"--num-proc must be >= 1, got {self.num_proc}")
         for name in ("validation_fraction", "test_fraction", "capture_fraction"):

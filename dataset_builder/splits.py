@@ -18,6 +18,10 @@ import numpy as np
 
 from .schema import SPLITS, CryRef
 
+NO_CRY_ID = 0
+"""Pokédex id of the ``no_cry`` class's rows (no species has it)."""
+NO_CRY_RENDITION = "none"
+
 
 @dataclass(frozen=True)
 class VariantJob:
@@ -47,12 +51,15 @@ class SplitPolicy:
     test_fraction: float = 0.15
     capture_fraction: float = 0.6
     holdout_rendition: str | None = None
+    no_cry_variants: int = 0
 
     def counts(self, rendition: str) -> dict[str, int]:
         """Augmented + capture variants per split for one original of ``rendition``."""
-        n = self.variants_per_cry
         if rendition == self.holdout_rendition:
-            return {"train": 0, "validation": 0, "test": n}
+            return {"train": 0, "validation": 0, "test": self.variants_per_cry}
+        return self._shares(self.variants_per_cry)
+
+    def _shares(self, n: int) -> dict[str, int]:
         val = int(np.floor(n * self.validation_fraction + 0.5))
         test = int(np.floor(n * self.test_fraction + 0.5))
         return {"train": max(n - val - test, 0), "validation": val, "test": n - max(n - val - test, 0) - val}
@@ -74,6 +81,12 @@ class SplitPolicy:
                 out.append(VariantJob(ref.species.pokedex_id, ref.rendition, split, k, condition))
         return out
 
+    def no_cry_jobs(self) -> list[VariantJob]:
+        """The ``no_cry`` class's rows (Pokédex id 0, rendition ``none``): captures only, shared out by the same fractions."""
+        counts = self._shares(self.no_cry_variants)
+        return [VariantJob(NO_CRY_ID, NO_CRY_RENDITION, split, k, "capture")
+                for split in SPLITS for k in range(1, counts[split] + 1)]
+
     def plan(self, refs: Sequence[CryRef]) -> list[VariantJob]:
         return [job for ref in refs for job in self.jobs(ref)]
 
@@ -91,6 +104,13 @@ class SplitPolicy:
             "(seed, split, Pokédex id, rendition, index); background recordings and simulated rooms come from "
             "per-split pools, so none used in train appears in validation or test."
         )
+        if self.no_cry_variants:
+            c = self._shares(self.no_cry_variants)
+            text += (
+                f" A `no_cry` class holds {self.no_cry_variants} recordings without a cry ({c['train']} / "
+                f"{c['validation']} / {c['test']}): a 0.5-3 s stretch of the split's own background sounds (music, "
+                "talk, noise) stands where a cry would be, and goes through the same capture chain."
+            )
         if self.holdout_rendition:
             text += (
                 f" Rendition `{self.holdout_rendition}` is held out: its clean copy and all {self.variants_per_cry} "

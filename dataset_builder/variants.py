@@ -50,6 +50,9 @@ from .schema import CONDITIONS, SPLITS
 FAMILIES = ("time_stretch", "pitch_shift", "filter", "background")
 """The original project's augmentation families, in the order they are applied."""
 
+NO_CRY_SECONDS = (0.5, 3.0)
+"""s. Length of the background stretch that stands where a cry would be in a ``no_cry`` recording."""
+
 RECIPE_VERSION = 2
 """2: lead-in / edge cuts, equalizer, compressor, GSM / G.711 and double encoding, family hold-outs."""
 
@@ -421,6 +424,21 @@ class VariantMaker:
         if background is None:
             return Variant(x, recipe, "none", "", None)
         return Variant(x, recipe, background["kind"], background["id"], float(background["snr_db"]))
+
+    def make_no_cry(self, split: str, rng: np.random.Generator) -> Variant:
+        """A capture without a cry: a stretch of ``split``'s own background sounds where the cry would be.
+
+        It goes through every step a cry's capture does (placement, background, loudspeaker, room, codec…), so
+        the only thing that tells it from a cry's capture is the missing cry.
+        """
+        pool = self._chain(split).background.pool
+        recording = pool.choose(rng)
+        seconds, offset = float(rng.uniform(*NO_CRY_SECONDS)), float(rng.uniform())
+        source = pool.segment(recording.id, offset, int(seconds * SAMPLE_RATE))
+        variant = self.make(source, split, "capture", rng)
+        variant.recipe["transforms"].insert(0, {"name": "no_cry_source", "kind": recording.kind, "id": recording.id,
+                                                "offset_fraction": round(offset, 4), "seconds": round(seconds, 3)})
+        return variant
 
     @staticmethod
     def _capture(chain: _SplitChain, x: np.ndarray, rng: np.random.Generator, steps: list) -> np.ndarray:

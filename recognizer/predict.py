@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.species import Species
+from common.species import NO_CRY_LABEL, Species
 from frontend.audio import MIN_CRY_SECONDS, SAMPLE_RATE, SILENCE_DBFS, int_to_float, resample, to_mono
 from frontend.fbank import window_samples
 from frontend.levels import FRAME_SECONDS, LOUD_BELOW_PEAK_DB, frame_levels, remove_dc, sounding_span
@@ -38,8 +38,6 @@ from recognizer.loading import ModelBundle, load_model
 from recognizer.recording import check_length, read_recording
 
 NOT_SURE_MESSAGE = "Not sure — try again closer to the speaker"
-NO_CRY_LABEL = "no_cry"
-"""A model may have a class for "no cry" (noise, speech, music); it is never shown as a species."""
 
 SILENCE = "silence"
 LOW_CONFIDENCE = "low_confidence"

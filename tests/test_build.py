@@ -447,3 +447,38 @@ def test_build_real_pokemon_from_shared(shared_pokeapi, tmp_path, cache):
     row = ds["train"].remove_columns("audio")[0]
     assert (row["name_fr"], row["name_ja"], row["types"]) == ("Pikachu", "ピカチュウ", ["electric"])
     assert {s: ds[s].num_rows for s in SPLITS} == {"train": 6 * 3, "validation": 6, "test": 6}
+
+
+def test_a_no_cry_class_holds_captures_of_each_splits_own_background_sounds(first_build, tmp_path, background_cache):
+    """--no-cry-variants: the last label, captures only, sources from the split's own pool, same seed -> same bytes."""
+    from datasets import load_dataset
+
+    from common.species import NO_CRY_LABEL
+
+    def build_no_cry(out):
+        source, config = configs(first_build["urls"], out, fresh_cache(tmp_path / "cache", background_cache),
+                                 no_cry_variants=10)
+        return build(source, config)
+
+    result = build_no_cry(tmp_path / "a")
+    ds = load_dataset(str(result.output), cache_dir=str(tmp_path / "hf"))
+    names = ds["train"].features["label"].names
+    assert names[-1] == NO_CRY_LABEL and len(names) == 4
+    counts = {}
+    for split in SPLITS:
+        rows = [r for r in ds[split].remove_columns("audio") if r["label"] == len(names) - 1]
+        counts[split] = len(rows)
+        assert {r["condition"] for r in rows} == {"capture"} and {r["pokedex_id"] for r in rows} == {0}
+        for r in rows:
+            steps = json.loads(r["recipe"])["transforms"]
+            assert steps[0]["name"] == "no_cry_source" and steps[0]["kind"] in ("chiptune", "noise", "babble")
+            assert f"/{split}-" in steps[0]["id"]  # a procedural recording of this split's pool only
+            assert r["background_id"] and f"/{split}-" in r["background_id"]
+        audio = [np.asarray(r["audio"]["array"]) for r in ds[split] if r["label"] == len(names) - 1]
+        assert all(20 * np.log10(np.sqrt(np.mean(a**2)) + 1e-12) > -60 for a in audio)
+    assert counts == {"train": 6, "validation": 2, "test": 2}  # 10 x 0.15 rounds to 2
+    # the species' rows are those of the build without the class
+    species_rows = [r for r in ds["test"].remove_columns("audio") if r["label"] < 3]
+    assert len(species_rows) == 6 * (1 + 1)
+    assert "`no_cry` class holds 10 recordings" in (result.output / "README.md").read_text()
+    assert files(build_no_cry(tmp_path / "b").output) == files(result.output)

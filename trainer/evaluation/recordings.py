@@ -102,12 +102,20 @@ def summarise_groups(rows: list[dict], columns: Iterable[str]) -> dict:
 
 
 def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) -> Iterator[Recording]:
-    """The rows of a builder split as recordings, grouped like the clip report (rendition, condition, SNR band, …)."""
+    """The rows of a builder split as recordings, grouped like the clip report (rendition, condition, SNR band, …).
+
+    Rows of the ``no_cry`` class are left out: these reports score naming cries (the app never names
+    ``no_cry``; ``benchmarks/eval_not_sure.py`` measures what it says where there is no cry).
+    """
+    from common.species import NO_CRY_LABEL
+
     from .clips import metadata_columns, model_label_ids
 
     model_label_ids(model_labels, dataset_names)  # every dataset label must be a model label
     meta = metadata_columns(ds)
     for i, row in enumerate(ds.select_columns(["audio", "label"])):
+        if dataset_names[row["label"]] == NO_CRY_LABEL:
+            continue
         groups = {c: ("" if meta[c][i] is None else str(meta[c][i])) for c in meta if c != "snr_db"}
         if "snr_db" in meta:
             groups.update(snr_groups(meta["snr_db"][i], groups.get("condition") == CAPTURE))
