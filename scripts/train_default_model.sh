@@ -12,10 +12,13 @@
 #   5. evaluate it on the held-out test split and copy it into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them); a training stage that
 # was interrupted resumes from its last checkpoint (--resume-from-checkpoint true).
+# Recipe 1 (the from-scratch model of the first round) was: INIT_FROM= VARIANTS=150 LOWSNR_VARIANTS=40 EPOCHS4=5
+# NO_CRY_VARIANTS=0 LOWSNR_NO_CRY_VARIANTS=0. The warm start pins its starting weights as $RUN-init.
 # Family hold-out runs ("train without it, test on it") are one builder flag, e.g.
 #   DATA=data/gen1-no-gsm RUN=runs/no-gsm BUILD_FLAGS="--holdout-family codec=gsm" bash scripts/train_default_model.sh
 # Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build train evaluate install; default: all)
-# Environment: SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, VAL_FRACTION, TEST_FRACTION,
+# Environment: SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, NO_CRY_VARIANTS,
+# LOWSNR_NO_CRY_VARIANTS, VAL_FRACTION, TEST_FRACTION,
 # INIT_FROM, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, NUM_PROC, BF16, TARGET_PRECISION,
 # BUILD_FLAGS (extra builder flags).
 set -euo pipefail
@@ -26,9 +29,13 @@ IDS="${IDS:-1-151}"
 DATA="${DATA:-data/gen1-default}"
 RUN="${RUN:-runs/default}"
 SEED="${SEED:-0}"
-# 150 variants per cry, 6 % each to validation and test: 132 per cry to train (≈ 40 k clips) and a test split
-# the size of the 50-variant recipe's (9 variants + the clean copy per cry).
-VARIANTS="${VARIANTS:-150}"
+# 80 variants per cry (recipe 2, warm-started; recipe 1 from scratch used 150), 6 % each to validation and test:
+# 70 per cry to train (≈ 21 k clips) and 5 variants + the clean copy per cry in test.
+VARIANTS="${VARIANTS:-80}"
+# The no_cry class (music, talk, noise and no cry, through the same capture chain): 1,500 recordings, about ten
+# times a species' share; the low-SNR supplement carries the class too (its labels must match). 0 leaves it out.
+NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-1500}"
+LOWSNR_NO_CRY_VARIANTS="${LOWSNR_NO_CRY_VARIANTS:-400}"
 VAL_FRACTION="${VAL_FRACTION:-0.06}"
 TEST_FRACTION="${TEST_FRACTION:-0.06}"
 EPOCHS1="${EPOCHS1:-4}"
@@ -38,13 +45,13 @@ LR3="${LR3:-1e-4}"
 # Stage 4 adds a train-only supplement of low-SNR captures (-5..5 dB, the hardest band): a second draw of the train
 # split from seed SEED+1 (its own rooms and procedural backgrounds, never the test split's), LOWSNR_VARIANTS per cry.
 LOWSNR="${LOWSNR:-$DATA-lowsnr}"
-LOWSNR_VARIANTS="${LOWSNR_VARIANTS:-40}"
-EPOCHS4="${EPOCHS4:-5}"
+LOWSNR_VARIANTS="${LOWSNR_VARIANTS:-24}"
+EPOCHS4="${EPOCHS4:-3}"
 LR4="${LR4:-5e-5}"
 # Warm start (the issue allows it): one cosine cycle over every condition of the new recipe from the current weights
 # at a third of the from-scratch peak rate, then stage 4's low-SNR cycle. INIT_FROM= (empty) trains from scratch.
 INIT_FROM="${INIT_FROM-models/default}"
-EPOCHS_WARM="${EPOCHS_WARM:-12}"
+EPOCHS_WARM="${EPOCHS_WARM:-8}"
 LR_WARM="${LR_WARM:-1e-4}"
 PY=.venv/bin/python
 stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build train evaluate install)
@@ -80,14 +87,15 @@ if has build && [ ! -f "$DATA/README.md" ]; then
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
     --ids "$IDS" --renditions latest,legacy --variants-per-cry "$VARIANTS" \
     --validation-fraction "$VAL_FRACTION" --test-fraction "$TEST_FRACTION" "${music_flags[@]}" \
-    --seed "$SEED" --num-proc "${NUM_PROC:-2}" --output "$DATA" ${BUILD_FLAGS:-}
+    --no-cry-variants "$NO_CRY_VARIANTS" --seed "$SEED" --num-proc "${NUM_PROC:-2}" --output "$DATA" ${BUILD_FLAGS:-}
 fi
 if has build && [ "$EPOCHS4" -gt 0 ] && [ ! -f "$LOWSNR/README.md" ]; then
   serve_shared
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
     --ids "$IDS" --renditions latest,legacy --variants-per-cry "$LOWSNR_VARIANTS" "${music_flags[@]}" \
     --validation-fraction 0 --test-fraction 0 --capture-fraction 1 --min-snr-db -5 --max-snr-db 5 \
-    --seed "$((SEED + 1))" --num-proc "${NUM_PROC:-2}" --output "$LOWSNR" ${BUILD_FLAGS:-}
+    --no-cry-variants "$LOWSNR_NO_CRY_VARIANTS" --seed "$((SEED + 1))" --num-proc "${NUM_PROC:-2}" --output "$LOWSNR" \
+    ${BUILD_FLAGS:-}
 fi
 [ -z "${server:-}" ] || { kill "$server" 2>/dev/null || true; server=; }
 
