@@ -12,6 +12,7 @@ app load it, with NAME among the labels, and every other row of the head unchang
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import shutil
 import sys
@@ -90,8 +91,9 @@ def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = D
     return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
 
 
-def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> None:
-    """Append ``row`` to the model's head and ``label`` to its config, in place."""
+def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> ModelBundle:
+    """Append ``row`` to the model's head and ``label`` to its config (the model changes in place); the bundle with
+    ``label`` among its labels."""
     import torch
 
     model = bundle.model
@@ -107,6 +109,7 @@ def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> None:
     model.config.num_labels = len(labels)
     model.config.id2label = dict(enumerate(labels))
     model.config.label2id = {name: i for i, name in enumerate(labels)}
+    return dataclasses.replace(bundle, labels=labels)
 
 
 def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
@@ -124,7 +127,7 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
     recordings = [read_recording(path) for path in audio]
     row = prototype_row(bundle, window_embeddings(bundle, recordings), margin)
-    add_row(bundle, label, row)
+    bundle = add_row(bundle, label, row)
     _save(bundle, label, out)
     logger.info("enrolled %r from %d recording(s), %d window(s) -> %s", label, len(audio), row.reference_windows, out)
     return row

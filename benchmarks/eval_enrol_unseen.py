@@ -1,0 +1,152 @@
+"""How well enrolment names species the model never trained on (issue "Every Pokémon", "proof that it generalises").
+
+Every species of ``--ids`` (default: Gen 2, 152–251, which the embedded model never heard) is enrolled into
+``--model`` from its reference cries only (each rendition ``../shared/pokeapi/cries`` has: one row per species,
+``recognizer.enrol``'s prototype of their windows), then the held-out simulator's captures of those cries
+(``heldout/``: other rooms, loudspeakers, codecs and backgrounds than the training chain) are named through the
+app's path (``Recognizer.predict``: windows, detector, calibrated "not sure"). Beside them, the trained species
+(``--trained-ids``, Gen 1) on the same simulator, before and after enrolling, show what enrolment costs them.
+
+    python benchmarks/eval_enrol_unseen.py --model models/default [--ids 152-251] [--trained-ids 1-151]
+        [--snr-db 20,10,0] [--threads 2]
+
+Prints a table and writes ``benchmarks/results/enrol_unseen.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "pokeapi"
+ENGLISH = "9"  # PokeAPI's local_language_id of English
+
+
+def english_names(csv_dir: Path) -> dict[int, str]:
+    """Pokédex id → English species name, from PokeAPI's ``pokemon_species_names.csv``."""
+    with open(csv_dir / "pokemon_species_names.csv", newline="", encoding="utf-8") as f:
+        return {int(r["pokemon_species_id"]): r["name"] for r in csv.DictReader(f) if r["local_language_id"] == ENGLISH}
+
+
+def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, renditions: tuple[str, ...]):
+    """Add one head row per species of ``ids`` from its reference cries: the bundle after, and Pokédex id → label."""
+    from heldout.cries import load_cry, reference_cries
+    from recognizer.enrol import add_row, prototype_row, window_embeddings
+
+    cries, _ = reference_cries(cries_dir, ids, renditions)
+    by_id: dict[int, list[np.ndarray]] = {}
+    for cry in cries:
+        by_id.setdefault(cry.pokedex_id, []).append(load_cry(cry.path))
+    enrolled = {}
+    for pid in sorted(by_id):
+        label = names.get(pid, f"#{pid}")
+        bundle = add_row(bundle, label, prototype_row(bundle, window_embeddings(bundle, by_id[pid])))
+        enrolled[pid] = label
+    return bundle, enrolled
+
+
+def score(recognizer, recordings) -> dict:
+    """Top-1, share answered and precision of answers, overall and per SNR target / rendition."""
+    from trainer.evaluation.recordings import score_recordings, summarise_groups
+
+    rows = score_recordings(recognizer, recordings, log_every=0)
+    return summarise_groups(rows, ["snr_target", "condition", "rendition"])
+
+
+def recordings(cries_dir: Path, ids: list[int], labels: dict[int, str], snr_db: tuple[float, ...], renditions):
+    from trainer.evaluation.heldout_set import HeldoutPlan, heldout_recordings
+
+    plan = HeldoutPlan(cries_dir, ids, renditions, snr_db, clean_lead_in=True, seed=0)
+    return list(heldout_recordings(plan, labels))
+
+
+def parse_ids(text: str) -> list[int]:
+    out = []
+    for part in text.split(","):
+        lo, _, hi = part.partition("-")
+        out += list(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "models" / "default"))
+    parser.add_argument("--ids", default="152-251", help="species to enrol (never trained)")
+    parser.add_argument("--trained-ids", default="1-151", help="species the model was trained on (the control)")
+    parser.add_argument("--snr-db", default="20,10,0")
+    parser.add_argument("--renditions", default="latest,legacy")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--shared", default=str(SHARED))
+    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "enrol_unseen.json"))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
+    args = parser.parse_args()
+
+    from recognizer.loading import load_model
+    from recognizer.predict import Recognizer
+    from trainer.evaluation.heldout_set import labels_by_pokedex_id
+
+    shared = Path(args.shared)
+    cries_dir, csv_dir = shared / "cries", shared / "pokeapi" / "data" / "v2" / "csv"
+    if not cries_dir.is_dir() or not csv_dir.is_dir():
+        sys.exit(f"eval_enrol_unseen.py: {shared} has no cries/ or pokeapi/data/v2/csv/; expected ../shared/pokeapi")
+    snr_db, renditions = tuple(float(s) for s in args.snr_db.split(",")), tuple(args.renditions.split(","))
+    started = time.perf_counter()
+    bundle = load_model(args.model)
+    trained_labels = labels_by_pokedex_id(bundle.pokedex, bundle.labels)
+    trained = [i for i in parse_ids(args.trained_ids) if i in trained_labels]
+    unseen = [i for i in parse_ids(args.ids) if i not in trained_labels]
+    trained_recordings = recordings(cries_dir, trained, trained_labels, snr_db, renditions)
+    before = score(Recognizer(bundle, threads=args.threads), trained_recordings)
+
+    bundle, enrolled = enrol_all(bundle, unseen, english_names(csv_dir), cries_dir, renditions)
+    recognizer = Recognizer(bundle, threads=args.threads)  # the same bundle, its head now with the enrolled rows
+    after = score(recognizer, trained_recordings)
+    unseen_scores = score(recognizer, recordings(cries_dir, list(enrolled), enrolled, snr_db, renditions))
+
+    result = {
+        "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(bundle.labels),
+        "trained_ids": args.trained_ids, "snr_db": list(snr_db), "renditions": list(renditions),
+        "enrolled_species": unseen_scores, "trained_before": before, "trained_after": after,
+        "seconds": round(time.perf_counter() - started, 1), "machine": platform.processor() or platform.machine(),
+    }
+    out = results_file(args.output, args.update)
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(table(result))
+    print(f"wrote {out}")
+
+
+def table(result: dict) -> str:
+    def cell(summary: dict | None) -> str:
+        if not summary or not summary["n"]:
+            return "–"
+        return f"{summary['top1']:.1%} ({summary['n']})"
+
+    heads = [f"{s:g} dB" for s in result["snr_db"]] + ["clean after a lead-in"]
+    lines = ["| species | " + " | ".join(heads) + " | answered / right among answers (all) |",
+             "| --- |" + " ---: |" * (len(heads) + 1)]
+    for name, key in (("enrolled, never trained", "enrolled_species"), ("trained, before enrolling", "trained_before"),
+                      ("trained, after enrolling", "trained_after")):
+        s = result[key]
+        cells = [cell(s["groups"].get("snr_target", {}).get(h)) for h in heads[:-1]]
+        cells.append(cell(next(iter(v for k, v in s["groups"].get("condition", {}).items() if k != "capture"), None)))
+        o = s["overall"]
+        precision = "–" if o["precision"] is None else f"{o['precision']:.1%}"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {o['answered']:.1%} / {precision} |")
+    lines.append(f"\n{result['enrolled']} species enrolled ({result['labels_after']} labels); top-1 over recordings "
+                 f"(n in brackets); {result['seconds']:.0f} s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
