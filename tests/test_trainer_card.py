@@ -60,3 +60,10 @@ def test_local_base_without_summary_and_scratch():
     origin, meta = base_model_origin("./runs/nowhere", None)
     assert origin == "fine-tuned from a local checkpoint (`nowhere`)" and meta is None
     assert base_model_origin(None, "small") == ("trained from random weights (preset `small`)", None)
+
+
+def test_a_no_cry_class_is_explained_only_when_the_model_has_one():
+    plain = model_card(base_model=None, **CARD_ARGS)
+    with_class = model_card(base_model=None, **{**CARD_ARGS, "label_names": ["Bulbasaur", "Ivysaur", "no_cry"]})
+    assert "`no_cry`, stands for recordings without a cry" in with_class
+    assert "stands for recordings without a cry" not in plain and "3 classes" in with_class

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from common.files import atomic_write
 from common.hub import hub_endpoint, looks_local
+from common.species import NO_CRY_LABEL
 
 
 def dataset_link(dataset: str) -> tuple[str, str | None]:
@@ -115,7 +116,8 @@ microphone, in the who_tf_screamin app; and as a reproducible baseline for audio
 
 ## Limitations
 - It only knows the species it was trained on; anything else (speech, music, other animals, silence)
-  gets one of those names unless the "not sure" threshold rejects it. Use the calibrated threshold.
+  gets one of those names unless its `no_cry` class (when it has one) or the "not sure" threshold rejects it.
+  Use the calibrated threshold.
 - The test split holds variants (room, microphone, codec, background noise) synthesised by the dataset
   builder; real recordings in loud places will score lower than the numbers above.
 - Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
@@ -161,7 +163,7 @@ def model_card(
 # who_tf_screamin — which Pokémon is screaming?
 
 An Audio Spectrogram Transformer ({trainable}) {origin} on {link}. It names a Pokémon species from a
-few seconds of its cry: {len(label_names)} classes ({examples}). Inputs are {max_length} fbank frames
+few seconds of its cry: {len(label_names)} classes ({examples}).{_no_cry_sentence(label_names)} Inputs are {max_length} fbank frames
 ({max_length / 100:.2f} s); the feature extractor carries the dataset's own mean and standard deviation.
 
 ```python
@@ -179,6 +181,14 @@ threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision {
 
 {USE_AND_LIMITATIONS}
 {hyperparameter_lines(hyperparameters, framework_versions)}"""
+
+
+def _no_cry_sentence(label_names: list[str]) -> str:
+    """What the ``no_cry`` class means, when the model has one."""
+    if NO_CRY_LABEL not in label_names:
+        return ""
+    return (f" One class, `{NO_CRY_LABEL}`, stands for recordings without a cry (music, talk, noise through the same "
+            "capture chain): the app never shows it as a species, and a `pipeline()` user should read it as \"no cry\".")
 
 
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
