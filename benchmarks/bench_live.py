@@ -42,6 +42,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.processes import app_pid, process_cpu_seconds  # noqa: E402
+
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app.main() sets it: before torch loads
 
 CRIES = ROOT.parent / "shared" / "pokeapi" / "cries" / "cries" / "pokemon" / "latest"
@@ -175,27 +177,6 @@ def accuracy(recognizer, n_cries: int, seconds: float, n_cryless: int, seed: int
         "rows": rows,
     }
     return out
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process and its threads (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def app_pid(port: int) -> int:
-    """The child of this process serving on ``port`` (tests.app_server starts app.py as a child)."""
-    me = os.getpid()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != me:
-                continue
-            environ = (stat.parent / "environ").read_bytes().split(b"\0")
-        except (OSError, ValueError):
-            continue
-        if f"GRADIO_SERVER_PORT={port}".encode() in environ:
-            return int(stat.parent.name)
-    raise RuntimeError(f"no app.py child of this process listens on port {port}")
 
 
 class BrowserListener(threading.Thread):
