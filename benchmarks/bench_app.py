@@ -383,8 +383,7 @@ def main_load(args) -> None:
     results = {"recording": audio_note, "model": model["name"], "threads": args.threads, "load": load,
                "machine": _machine(load_before)}
     _print_load(results)
-    out = Path(args.output).with_name("app_load.json")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = results_file(Path(args.output).with_name("app_load.json"), args.update)
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
