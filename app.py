@@ -83,6 +83,8 @@ log = logging.getLogger("who_tf_screamin")
 _recognizer: Recognizer | None = None
 _recognizer_lock = threading.Lock()
 _gate = Gate(RUNNING, WAITING)
+ANALYTICS_EVERY = 1000
+"""events. How often Gradio's queue recomputes its monitoring summary (its default: after every event)."""
 
 
 def get_recognizer() -> Recognizer:
@@ -296,6 +298,10 @@ def main(**launch_kwargs) -> None:
     # spinning workers fight the server's own threads (measured ad hoc on the 2-core dev machine under
     # load: the small model's forward p50 was 420 ms spinning, 14 ms passive). bench_app.py does the same.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # Gradio's queue rebuilds a pandas summary of up to 10,000 past events (for its monitoring page) after every
+    # event: 5 ms of CPU per request on a fresh server, 17 ms once 10,000 have been served (measured on the
+    # 2-core dev machine; docs/README_app.md). Once every 1,000 events keeps the page and gives the CPU back.
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_EVERY))
     configure_logging()
     uploads = _use_upload_folder()
     log.info("uploads go to %s (swept every %d s, removed at shutdown)", uploads.path, UPLOAD_SWEEP_SECONDS)

@@ -69,3 +69,22 @@ def test_a_private_folder_is_made_and_removed(tmp_path, monkeypatch):
     assert not folder.path.exists()
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
     assert not UploadFolder.for_process(60, 60).owned
+
+
+def test_the_app_has_gradio_recompute_its_monitoring_summary_rarely(monkeypatch, tmp_path):
+    """Gradio's default rebuilds a pandas summary of past events after every request (5-17 ms of CPU each)."""
+    import signal
+
+    import app
+    from tests.app_server import free_port
+
+    monkeypatch.delenv("GRADIO_ANALYTICS_CACHE_FREQUENCY", raising=False)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path))
+    monkeypatch.setattr(app, "_warm_up", lambda: None)
+    sigterm = signal.getsignal(signal.SIGTERM)
+    try:
+        app.main(server_port=free_port(), prevent_thread_lock=True)
+        assert app.demo._queue.ANAYLTICS_CACHE_FREQUENCY == app.ANALYTICS_EVERY >= 100
+    finally:
+        app.demo.close()
+        signal.signal(signal.SIGTERM, sigterm)
