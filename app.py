@@ -299,8 +299,8 @@ def main(**launch_kwargs) -> None:
     # load: the small model's forward p50 was 420 ms spinning, 14 ms passive). bench_app.py does the same.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # Gradio's queue rebuilds a pandas summary of up to 10,000 past events (for its monitoring page) after every
-    # event: 5 ms of CPU per request on a fresh server, 17 ms once 10,000 have been served (measured on the
-    # 2-core dev machine; docs/README_app.md). Once every 1,000 events keeps the page and gives the CPU back.
+    # event: 4 ms of CPU per request on a fresh server, 16 ms once 10,000 have been served (2-core dev machine,
+    # benchmarks/bench_gradio_analytics.py). Once every 1,000 events keeps the page and gives the CPU back.
     os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(ANALYTICS_EVERY))
     configure_logging()
     uploads = _use_upload_folder()
