@@ -250,8 +250,9 @@ def species_info(dsd, splits: list[str], names: list[str], label_column: str = "
     """Per-species metadata for ``pokedex.json`` from the dataset's columns: ``({name: Species}, languages)``.
 
     The first row of each label (in ``splits`` order) supplies it; a column the dataset lacks is left empty.
+    The ``no_cry`` class is no species: it has no entry.
     """
-    from common.species import Species
+    from common.species import NO_CRY_LABEL, Species
     from dataset_builder.schema import NAME_LANGUAGES, name_column
 
     found: dict[int, dict] = {}
@@ -270,6 +271,8 @@ def species_info(dsd, splits: list[str], names: list[str], label_column: str = "
         if any(row.get(col) for row in found.values()) and lang not in languages:
             languages.append(lang)
     for label, name in enumerate(names):
+        if name == NO_CRY_LABEL:
+            continue
         row = found.get(label, {})
         species[name] = Species(
             pokedex_id=int(row.get("pokedex_id") or 0),
