@@ -56,3 +56,15 @@ def test_calibrate_returns_the_files_content_and_a_report(rng):
     assert calibration.temperature == report["temperature"] > 1.0
     assert calibration.threshold == report["threshold"] and calibration.target_precision == 0.9
     assert report["nll_after"] < report["nll_before"] and report["ece_after"] < report["ece_before"]
+
+
+def test_no_cry_clips_are_never_counted_as_answers():
+    """The app says "not sure" when no_cry wins: such clips must not lift the precision the threshold is chosen for."""
+    # class 2 is no_cry. Four confident no_cry clips (right), then species clips: 0.9 right, 0.8 wrong, 0.7 right.
+    probs = np.array([[0.01, 0.01, 0.98]] * 4 + [[0.9, 0.05, 0.05], [0.1, 0.8, 0.1], [0.7, 0.2, 0.1]])
+    labels = np.array([2, 2, 2, 2, 0, 0, 0])
+    # counting no_cry as answers, 6 of 7 are right (0.86 >= 0.8): everything down to 0.7 is "answered"
+    assert choose_threshold(probs, labels, 0.8)[0] == pytest.approx(0.7)
+    # as the app answers: only the 0.9 clip keeps >= 0.8 precision (0.8 makes it 1 of 2, 0.7 2 of 3)
+    threshold, precision, coverage = choose_threshold(probs, labels, 0.8, never_answered=2)
+    assert threshold == pytest.approx(0.9) and precision == 1.0 and coverage == pytest.approx(1 / 7)

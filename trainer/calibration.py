@@ -46,14 +46,20 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[float,
     return float(np.exp(result.x))
 
 
-def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_precision: float) -> tuple[float, float, float]:
+def choose_threshold(
+    probs: np.ndarray, labels: np.ndarray, target_precision: float, never_answered: int | None = None
+) -> tuple[float, float, float]:
     """``(threshold, precision, coverage)``: the lowest top-1 probability whose kept guesses reach the precision.
 
     Guesses with top-1 probability ≥ threshold are answered; coverage is the fraction answered. When no
-    threshold reaches the target, returns 1.0 (answer only certainties) with the precision there.
+    threshold reaches the target, returns 1.0 (answer only certainties) with the precision there. A clip whose
+    top-1 is class ``never_answered`` (``no_cry``: the app says "not sure") is never an answer, right or not.
     """
-    conf = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == np.asarray(labels)
+    conf, top = probs.max(axis=1), probs.argmax(axis=1)
+    correct = top == np.asarray(labels)
+    total = len(conf)
+    if never_answered is not None:  # out of the ranking altogether; coverage stays a share of every clip
+        conf, correct = conf[top != never_answered], correct[top != never_answered]
     order = np.argsort(-conf, kind="stable")
     conf_sorted, correct_sorted = conf[order], correct[order]
     kept = np.arange(1, len(conf) + 1)
@@ -64,19 +70,27 @@ def choose_threshold(probs: np.ndarray, labels: np.ndarray, target_precision: fl
     if len(ok) == 0:
         logger.warning("no threshold reaches precision %.3f on validation; 'not sure' below 1.0", target_precision)
         answered = conf >= 1.0
-        return 1.0, float(correct[answered].mean()) if answered.any() else 0.0, float(answered.mean())
+        return 1.0, float(correct[answered].mean()) if answered.any() else 0.0, float(answered.sum() / max(total, 1))
     k = ok[-1]
-    return float(conf_sorted[k]), float(precision[k]), float(kept[k] / len(conf))
+    return float(conf_sorted[k]), float(precision[k]), float(kept[k] / total)
 
 
-def calibrate(logits: np.ndarray, labels: np.ndarray, target_precision: float = 0.95) -> tuple[Calibration, dict]:
-    """Fit temperature and threshold on validation logits; also return a before/after report."""
+def calibrate(
+    logits: np.ndarray, labels: np.ndarray, target_precision: float = 0.95, label_names: list[str] | None = None
+) -> tuple[Calibration, dict]:
+    """Fit temperature and threshold on validation logits; also return a before/after report.
+
+    With ``label_names`` holding ``no_cry``, the threshold is chosen as the app answers: never with that class.
+    """
+    from common.species import NO_CRY_LABEL
+
     from .metrics import load_metric
 
     labels = np.asarray(labels)
     temperature = fit_temperature(logits, labels)
     probs = softmax(logits, temperature)
-    threshold, precision, coverage = choose_threshold(probs, labels, target_precision)
+    no_cry = label_names.index(NO_CRY_LABEL) if label_names and NO_CRY_LABEL in label_names else None
+    threshold, precision, coverage = choose_threshold(probs, labels, target_precision, no_cry)
     ece = load_metric("expected_calibration_error")
     report = {
         "temperature": temperature,

@@ -198,7 +198,7 @@ def _clip_logits(args: EvaluateArguments):
     return split_logits, model_names
 
 
-def _recalibrate(args: EvaluateArguments, split_logits, out: str) -> dict:
+def _recalibrate(args: EvaluateArguments, split_logits, out: str, model_names: list[str]) -> dict:
     """Refit calibration on ``--recalibrate-on`` and save it into the model folder; returns the fit's report."""
     from recognizer.calibrated_head import fold_into_folder
     from recognizer.model_files import save_calibration
@@ -206,7 +206,7 @@ def _recalibrate(args: EvaluateArguments, split_logits, out: str) -> dict:
     from .calibration import calibrate
 
     _, val_logits, val_labels = split_logits(args.recalibrate_on)
-    calibration, cal_report = calibrate(val_logits, val_labels, args.target_precision)
+    calibration, cal_report = calibrate(val_logits, val_labels, args.target_precision, model_names)
     save_calibration(args.model, calibration)
     fold_into_folder(args.model)  # the refit temperature joins the head (on top of any folded before)
     Path(out).mkdir(parents=True, exist_ok=True)
@@ -228,7 +228,7 @@ def run(args: EvaluateArguments) -> dict:
     if args.recalibrate_on or not args.recognizer_mode:
         split_logits, model_names = _clip_logits(args)
         if args.recalibrate_on:
-            cal_report = _recalibrate(args, split_logits, out)
+            cal_report = _recalibrate(args, split_logits, out, model_names)
     if args.recognizer_mode:
         from .evaluation.app_path import recordings_report
 

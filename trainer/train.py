@@ -467,7 +467,7 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
 
     # Every process takes part in predict() (it gathers across them); only the main one writes the folder.
     val_logits = trainer.predict(setup.datasets[data_args.eval_split]).predictions
-    calibration, cal_report = calibrate(val_logits, labels_of(data_args.eval_split), data_args.target_precision)
+    calibration, cal_report = calibrate(val_logits, labels_of(data_args.eval_split), data_args.target_precision, run.names)
     test_logits = trainer.predict(setup.datasets[data_args.test_split]).predictions if run.has_test else None
     summary = summarize(run, feats, setup, counts, trainer, result, seconds, model_args, data_args, targs, cal_report)
     if not trainer.is_world_process_zero():
