@@ -111,7 +111,7 @@ def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) ->
 
     from .clips import metadata_columns, model_label_ids
 
-    model_label_ids(model_labels, dataset_names)  # every dataset label must be a model label
+    model_label_ids(model_labels, [n for n in dataset_names if n != NO_CRY_LABEL])  # every species must be a model label
     meta = metadata_columns(ds)
     for i, row in enumerate(ds.select_columns(["audio", "label"])):
         if dataset_names[row["label"]] == NO_CRY_LABEL:
