@@ -4,9 +4,10 @@
 
 The classifier head of an AST is a layer norm and one linear layer over the pooled embedding. Enrolment adds
 one row to that layer: its direction is the prototype of the references' embeddings (each reference cut into
-the app's windows by the front end, so it is heard exactly as a recording is), its bias the existing rows'
-median, and its length just what names every reference NAME with a logit margin over the best existing class. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the
-app load it, with NAME among the labels, and every other row of the head unchanged.
+the app's windows by the front end, so it is heard exactly as a recording is), its length at least the existing
+rows' median, and its bias what names every reference NAME by exactly a logit margin over the best existing
+class. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it,
+with NAME among the labels, and every other row of the head unchanged.
 """
 
 from __future__ import annotations
@@ -76,18 +77,21 @@ def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = D
     if not np.isfinite(norm) or norm == 0.0:
         raise EnrolError("the references' embedding is degenerate (zero or not finite); expected audible recordings")
     unit = direction / norm
-    # The bias is an ordinary one (the median row's); the row's length is what makes the references win by
-    # ``margin``. A long row is selective: its logit falls fast as a sound's embedding turns away from the
-    # prototype, so sounds of the existing classes keep their answers.
-    bias = float(np.median(biases))
+    # The row is at least as long as the existing rows, longer if the references need it to win by ``margin``
+    # with an ordinary (the median row's) bias. A long row is selective: its logit falls fast as a sound's
+    # embedding turns away from the prototype. Then the bias is set so that the references win by exactly
+    # ``margin``, no more: where every embedding shares a large component along the prototype (a model with a
+    # no_cry class puts chiptune there), an ordinary bias would let the new row outbid real cries.
     existing = (embeddings @ weights.T + biases).max(axis=1)
     along = embeddings @ unit
     if np.any(along <= 0):
         raise EnrolError("the references do not agree (an embedding points away from their prototype); "
                          "expected recordings of one sound")
-    scale = max(float(np.max((existing + margin - bias) / along)), float(np.median(np.linalg.norm(weights, axis=1))))
+    floor = float(np.median(np.linalg.norm(weights, axis=1)))
+    scale = max(float(np.max((existing + margin - float(np.median(biases))) / along)), floor)
     weight = unit * scale
     raw = embeddings @ weight
+    bias = float(margin + np.max(existing - raw))
     return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
 
 
