@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 import gradio as gr
+import numpy as np
 
 from app_live import LIVE_CSS, LIVE_HEAD, build_live_tab
-from frontend.audio import MAX_RECORDING_SECONDS
+from frontend.audio import MAX_RECORDING_SECONDS, SAMPLE_RATE
 from recognizer.batching import BusyError
 from recognizer.loading import ModelNotFoundError, model_source
 from recognizer.predict import NOT_SURE_MESSAGE, SILENCE, Prediction, Recognizer
@@ -263,10 +264,15 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delet
 
 
 def _warm_up() -> None:
+    """Load the model and run one forward pass at launch: the first pass of a fresh process pays PyTorch's
+    one-time set-up, which would otherwise land on the first user (or the first second of live listening)."""
     try:
-        get_recognizer()
+        recognizer = get_recognizer()
     except gr.Error as err:
         log.error("%s", err.message)
+        return
+    t = np.arange(SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
+    recognizer.window_logits((0.1 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32))
 
 
 def _use_upload_folder() -> UploadFolder:
