@@ -2,8 +2,9 @@
 
 ``python app.py`` serves ``demo`` on 127.0.0.1:7860 (``GRADIO_SERVER_NAME`` / ``GRADIO_SERVER_PORT``
 override). The model is ``$MODEL_ID`` or the embedded ``models/default``, loaded on first use.
-Two public API endpoints: ``/predict`` (an audio file in, the top-5 ``{name: probability}`` out) and
-``/identify`` (the verdict as JSON: label, confidence, not_sure, reason, guesses).
+Two Gradio API endpoints: ``/predict`` (an audio file in, the top-5 ``{name: probability}`` out) and
+``/identify`` (the verdict as JSON: label, confidence, not_sure, reason, guesses); and one plain HTTP route,
+``POST /api/identify`` (the file as the body, the same verdict in one request; :mod:`app_rest`).
 
 Concurrent requests decode in their own threads and share the model's batches
 (:mod:`recognizer.batching`); at most ``RUNNING`` work at once and ``WAITING`` more wait, the rest are told
@@ -24,7 +25,8 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from app_live import LIVE_CSS, LIVE_HEAD, build_live_tab
+from app_live import LIVE_CSS, LIVE_HEAD, LiveSessions, build_live_tab
+from app_rest import rest_routes
 from frontend.audio import MAX_RECORDING_SECONDS, SAMPLE_RATE
 from recognizer.batching import BusyError
 from recognizer.loading import ModelNotFoundError, model_source
@@ -156,7 +158,12 @@ def predict(audio: str | None) -> dict[str, float]:
 
 def identify_verdict(audio: str | None, language: str = "en") -> dict:
     """API ``/identify``: the verdict as JSON (``label`` in English, ``name`` in ``language``; see Prediction.verdict)."""
-    return recognize(audio, "identify", silence_is_error=False).verdict((language or "en").strip() or "en")
+    return verdict(audio, language, "identify")
+
+
+def verdict(audio: str | None, language: str, endpoint: str) -> dict:
+    """The verdict JSON of Gradio's ``/identify`` and of ``POST /api/identify`` (``endpoint`` names it in the log)."""
+    return recognize(audio, endpoint, silence_is_error=False).verdict((language or "en").strip() or "en")
 
 
 def identify(audio: str | None, language: str):
@@ -216,6 +223,8 @@ def card_html(prediction: Prediction | None, language: str) -> str:
     )
 
 
+live_sessions = LiveSessions(get_recognizer, card_html)
+
 # delete_cache: uploads and recordings older than an hour are removed every 30 minutes (nothing is kept).
 with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delete_cache=(1800, 3600)) as demo:
     gr.Markdown(
@@ -237,7 +246,7 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delet
                 with gr.Column(min_width=300):
                     card = gr.HTML(card_html(None, "en"), elem_id="who-card")
                     label = gr.Label(num_top_classes=TOP_K, label="Top 5 guesses", show_heading=False, elem_id="who-label")
-        build_live_tab(get_recognizer, card_html, language)
+        build_live_tab(live_sessions, language)
     last = gr.State(None)
 
     # The public API: one audio file in, the top-5 label dict out (a hidden trigger; the UI uses `go`).
@@ -325,6 +334,9 @@ def main(**launch_kwargs) -> None:
         ),
         footer_links=["api", "gradio"],
         max_threads=2 * (RUNNING + WAITING),
+        # The plain routes go in front of Gradio's own (FastAPI matches routes in order).
+        app_kwargs={"routes": rest_routes(
+            lambda path, language: verdict(path, language, "api/identify"), live_sessions, lambda: uploads.path)},
     )
     options.update(launch_kwargs)
     if options.get("prevent_thread_lock"):

@@ -2,7 +2,8 @@
 
 ``build_live_tab`` adds the tab inside ``app.demo``'s Blocks; ``LIVE_HEAD`` (the recorder's script) and
 ``LIVE_CSS`` go into ``launch``. One press on **Start listening** opens the microphone in the browser at
-16 kHz; every half second the page sends what it heard to ``/live_chunk`` and shows the answer it gets back.
+16 kHz; every half second the page sends what it heard to ``/api/live_chunk`` (a plain route, :mod:`app_rest`)
+and shows the answer it gets back.
 Each listener's :class:`recognizer.live.LiveListener` analyses the last few seconds with the same
 recognizer, detector and threshold as ``/predict``. Listening stops after ``LIVE_TIME_LIMIT`` seconds or on stop.
 
@@ -15,8 +16,6 @@ answers mean bigger chunks, never lost audio, and the work per listener stays bo
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import os
 import re
@@ -44,6 +43,12 @@ LIVE_WORKERS = 2
 MAX_CHUNK_SECONDS = 10.0
 """s. The most audio one request may carry (the page sends about 0.5 s; more after a slow answer)."""
 
+MAX_RATE = 192_000
+"""Hz. The highest sample rate a chunk may come at (the page asks the browser for 16 kHz)."""
+
+MAX_CHUNK_BYTES = int(2 * MAX_CHUNK_SECONDS * MAX_RATE)
+"""bytes. The most one request may carry: MAX_CHUNK_SECONDS of 16-bit audio at MAX_RATE."""
+
 IDLE_SECONDS = 30.0
 """s. A listener that sent nothing for this long is forgotten (the tab was closed)."""
 
@@ -70,9 +75,8 @@ HINTS = {
 CardRenderer = Callable[[Prediction | None, str], str]
 
 
-def build_live_tab(get_recognizer: Callable[[], Recognizer], card_html: CardRenderer, language: gr.Component) -> None:
-    """Add the Live tab (elem_id ``who-live``) and the ``/live_chunk`` endpoint its recorder calls."""
-    sessions = LiveSessions(get_recognizer, card_html)
+def build_live_tab(sessions: LiveSessions, language: gr.Component) -> None:
+    """Add the Live tab (elem_id ``who-live``); its recorder talks to ``sessions`` through ``/api/live_chunk``."""
     with gr.Tab("Live", elem_id="who-live"):
         gr.Markdown(
             "Press **Start listening**, then hold the phone to the game or TV: the name appears by itself when a "
@@ -85,16 +89,8 @@ def build_live_tab(get_recognizer: Callable[[], Recognizer], card_html: CardRend
                 )
                 gr.HTML(status_html(None), elem_id="who-live-status")
             with gr.Column(min_width=300):
-                gr.HTML(live_card_html(None, None, card_html, "en"), elem_id="who-live-card")
+                gr.HTML(live_card_html(None, None, sessions.card_html, "en"), elem_id="who-live-card")
                 gr.HTML(history_html([], "en"), elem_id="who-live-history")
-        # The recorder's endpoint: callable by the page's script, left out of the API page.
-        inputs = [gr.Textbox(visible=False), gr.Textbox(visible=False), gr.Number(visible=False),
-                  gr.Textbox(visible=False), gr.Checkbox(visible=False)]
-        trigger = gr.Button(visible=False)
-        trigger.click(
-            sessions.chunk, inputs=inputs, outputs=gr.JSON(visible=False), api_name="live_chunk",
-            api_visibility="undocumented", concurrency_id="live", concurrency_limit=LIVE_WORKERS,
-        )
     language.change(None, inputs=language, js="(code) => { window.whoLiveLanguage = code; }")
 
 
@@ -115,16 +111,20 @@ class LiveSessions:
         self.card_html = card_html
         self.sessions: dict[str, LiveSession] = {}
         self.lock = threading.Lock()
+        self.workers = threading.BoundedSemaphore(LIVE_WORKERS)
 
-    def chunk(self, token: str, pcm: str, rate: float, language: str, stop: bool) -> dict:
-        """API for the page's recorder: mono int16 PCM (base64) at ``rate`` Hz in; the status, card and history out."""
+    def chunk(self, token: str, pcm: bytes, rate: float, language: str, stop: bool) -> dict:
+        """For the page's recorder: mono little-endian int16 PCM at ``rate`` Hz in; the status, card and history out.
+
+        Errors are gr.Error with a message for the page (title "Busy" when the server is full).
+        """
         session = self._session(token)
         rate = int(rate or 0)
-        if not 8_000 <= rate <= 192_000:
-            raise gr.Error(f"live chunk: sample rate {rate} Hz; expected 8000-192000 Hz", print_exception=False)
+        if not 8_000 <= rate <= MAX_RATE:
+            raise gr.Error(f"live chunk: sample rate {rate} Hz; expected 8000-{MAX_RATE} Hz", print_exception=False)
         samples = decode_pcm(pcm, rate)
         language = language or "en"
-        with session.lock:
+        with session.lock, self.workers:
             session.seen = time.monotonic()
             listener = session.listener
             update = listener.stop() if stop else listener.feed(samples, rate)
@@ -154,12 +154,8 @@ class LiveSessions:
             return self.sessions[token]
 
 
-def decode_pcm(pcm: str, rate: int = SAMPLE_RATE) -> np.ndarray:
-    """Base64 of little-endian int16 mono samples, as the page's recorder sends them."""
-    try:
-        raw = base64.b64decode(pcm or "", validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise gr.Error(f"live chunk: not base64 PCM ({err}); reload the page.", print_exception=False) from err
+def decode_pcm(raw: bytes, rate: int = SAMPLE_RATE) -> np.ndarray:
+    """Little-endian int16 mono samples, as the page's recorder sends them (at most MAX_CHUNK_SECONDS)."""
     if len(raw) % 2 or len(raw) > 2 * MAX_CHUNK_SECONDS * rate:
         raise gr.Error(
             f"live chunk: {len(raw)} bytes; expected an even number, at most {MAX_CHUNK_SECONDS:.0f} s of 16-bit audio",
@@ -222,7 +218,7 @@ def clock(seconds: float) -> str:
 
 
 # The recorder: the microphone at 16 kHz (the browser resamples), raw (no voice processing, see app.HEAD),
-# sent to /live_chunk whenever 0.5 s have gathered and the previous answer is back.
+# sent to /api/live_chunk (raw int16 PCM) whenever 0.5 s have gathered and the previous answer is back.
 LIVE_HEAD = """<script>
 (() => {
   if (window.whoLive) return;
@@ -244,29 +240,21 @@ LIVE_HEAD = """<script>
     if (start) start.textContent = text;
   }
 
-  function base64(chunks) {
+  function pcm16(chunks) {
     const n = chunks.reduce((sum, c) => sum + c.length, 0);
-    const pcm = new Int16Array(n);
+    const view = new DataView(new ArrayBuffer(2 * n));
     let at = 0;
-    for (const c of chunks) for (let i = 0; i < c.length; i++) pcm[at++] = Math.max(-32768, Math.min(32767, Math.round(c[i] * 32767)));
-    const bytes = new Uint8Array(pcm.buffer);
-    let text = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return btoa(text);
+    for (const c of chunks) for (let i = 0; i < c.length; i++, at += 2) view.setInt16(at, Math.max(-32768, Math.min(32767, Math.round(c[i] * 32767))), true);
+    return view.buffer;
   }
 
   async function send(session, pcm, stop) {
-    const url = new URL("gradio_api/call/live_chunk", document.baseURI).href;
-    const data = [session.token, pcm, session.rate, window.whoLiveLanguage || "en", stop];
-    const posted = await fetch(url, {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify({data})});
-    if (!posted.ok) throw new Error(`live_chunk: HTTP ${posted.status}`);
-    const {event_id} = await posted.json();
-    const text = await (await fetch(`${url}/${event_id}`)).text();
-    const match = text.match(/event: (complete|error)\\ndata: (.*)/);
-    if (!match) throw new Error("live_chunk: no answer");
-    const payload = JSON.parse(match[2]);
-    if (match[1] === "error") throw new Error(payload && payload.error ? payload.error : "the server could not listen");
-    return payload[0];
+    const url = new URL("api/live_chunk", document.baseURI);
+    url.search = new URLSearchParams({token: session.token, rate: session.rate || RATE, language: window.whoLiveLanguage || "en", stop: stop ? "1" : "0"}).toString();
+    const response = await fetch(url.href, {method: "POST", headers: {"Content-Type": "application/octet-stream"}, body: pcm});
+    const payload = await response.json().catch(() => null);
+    if (!response.ok) throw new Error(payload && payload.error ? payload.error : `live_chunk: HTTP ${response.status}`);
+    return payload;
   }
 
   async function run(session) {
@@ -274,11 +262,11 @@ LIVE_HEAD = """<script>
       const gathered = session.chunks.reduce((sum, c) => sum + c.length, 0);
       if (gathered < HOP * session.rate) { await sleep(50); continue; }
       const chunks = session.chunks; session.chunks = [];
-      const answer = await send(session, base64(chunks), false);
+      const answer = await send(session, pcm16(chunks), false);
       show(answer);
       if (answer.stopped) break;
     }
-    if (session.stopping) show(await send(session, "", true));
+    if (session.stopping) show(await send(session, new ArrayBuffer(0), true));
   }
 
   async function start() {
