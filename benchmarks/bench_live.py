@@ -11,7 +11,7 @@ Three measurements, with the embedded model (``models/default``):
    noise) of ``--seconds``: how many ever show a name. Real cries from ``../shared/pokeapi`` (skipped
    without it).
 3. **server**: ``python app.py`` with ``OMP_NUM_THREADS=--threads``; ``--listeners`` simulated Live tabs
-   send a file (talk, a real or synthetic cry, music) to ``/live_chunk`` at real-time pace, as the page's
+   send a file (talk, a real or synthetic cry, music) to ``/api/live_chunk`` at real-time pace, as the page's
    recorder does (what gathered since the last answer, every 0.5 s), while another client calls ``/predict``
    through the REST API in a loop: ``/predict`` p50/p95, the app process's CPU per listener (over the run
    without listeners), the share of the audio that reached each listener, the time each request took, and
@@ -26,7 +26,6 @@ Prints a table and writes ``benchmarks/results/live.json``. On a shared machine 
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import platform
@@ -180,10 +179,10 @@ def accuracy(recognizer, n_cries: int, seconds: float, n_cryless: int, seed: int
 
 
 class BrowserListener(threading.Thread):
-    """One simulated Live tab: sends ``samples`` (16 kHz) to ``/live_chunk`` as the page's recorder does.
+    """One simulated Live tab: sends ``samples`` (16 kHz) to ``/api/live_chunk`` as the page's recorder does.
 
     Audio "arrives" in real time; whenever 0.5 s have gathered and the previous answer is back, everything
-    gathered is sent (int16 base64, through Gradio's REST API). Afterwards: ``received_s`` (audio the
+    gathered is sent (raw int16 PCM, one POST). Afterwards: ``received_s`` (audio the
     server's listener got), ``names`` (species shown in the card, with the wall time since the start),
     ``answers`` (seconds each request took).
     """
@@ -214,21 +213,20 @@ class BrowserListener(threading.Thread):
                         time.sleep(0.05)
                         continue
                     pcm = (np.clip(self.samples[sent:heard], -1, 1) * 32767).astype("<i2").tobytes()
-                    self.record(self.call(http, base64.b64encode(pcm).decode(), False), now)
+                    self.record(self.call(http, pcm, False), now)
                     sent = heard
-                self.record(self.call(http, "", True), time.perf_counter() - self.start_time)
+                self.record(self.call(http, b"", True), time.perf_counter() - self.start_time)
         except Exception as err:  # reported in the results, not raised in a thread
             self.error = f"{type(err).__name__}: {err}"
 
-    def call(self, http, pcm: str, stop: bool) -> dict:
+    def call(self, http, pcm: bytes, stop: bool) -> dict:
         start = time.perf_counter()
-        from benchmarks.bench_app import call_result
-
-        url = self.url + "gradio_api/call/live_chunk"
-        event = http.post(url, json={"data": [self.token, pcm, 16000, "en", stop]}).json()["event_id"]
-        answer = call_result(http, self.url, "live_chunk", event)
+        query = {"token": self.token, "rate": 16000, "language": "en", "stop": int(stop)}
+        response = http.post(self.url + "api/live_chunk", params=query, content=pcm)
+        if response.status_code != 200:
+            raise RuntimeError(f"/api/live_chunk: HTTP {response.status_code}: {response.text[:200]}")
         self.answers.append(time.perf_counter() - start)
-        return answer
+        return response.json()
 
     def record(self, answer: dict, now: float) -> None:
         import re

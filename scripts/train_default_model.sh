@@ -20,7 +20,7 @@
 # Environment: SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, NO_CRY_VARIANTS,
 # LOWSNR_NO_CRY_VARIANTS, VAL_FRACTION, TEST_FRACTION,
 # INIT_FROM, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, NUM_PROC, BF16, TARGET_PRECISION,
-# BUILD_FLAGS (extra builder flags).
+# BUILD_FLAGS (extra builder flags), TRAIN_FLAGS (extra trainer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED="${SHARED:-../shared/pokeapi}"
@@ -147,7 +147,7 @@ train_warm() {  # warm start from INIT_FROM (pinned as $RUN-init): one cycle ove
       echo "train_default_model.sh: INIT_FROM=$INIT_FROM has no model.safetensors; expected a model folder (or INIT_FROM= to train from scratch)" >&2; exit 2; }
     rm -rf "$RUN-init.tmp" && mkdir -p "$(dirname "$RUN")" && cp -r "$INIT_FROM" "$RUN-init.tmp" && mv "$RUN-init.tmp" "$RUN-init"
   fi
-  if [ "$EPOCHS4" -gt 0 ] && [ -f "$stage3/train_summary.json" ]; then
+  if [ -f "$stage3/train_summary.json" ]; then
     echo "warm stage already trained: $stage3 (delete it to redo)"
   else
     $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-init" --freeze none --output-dir "$stage3" \
@@ -165,6 +165,9 @@ if has train; then
   # On a CPU without bf16 units (AVX2 only) PyTorch emulates it: a step of 32 took 9 s against 0.7 s in fp32 on
   # this project's AMD EPYC dev machine, so BF16 defaults to what the machine has.
   [ "$($PY -c 'import torch; print(torch.cuda.is_available())')" = True ] || common+=(--use-cpu true)
+  # TRAIN_FLAGS: extra trainer flags for every stage, e.g. checkpoints every N steps for a run that must resume
+  # across sessions: "--eval-strategy steps --save-strategy steps --logging-strategy steps --eval-steps 300 ..."
+  read -r -a extra <<< "${TRAIN_FLAGS:-}"; common+=("${extra[@]}")
   stage3="$RUN-stage3"; [ "$EPOCHS4" -gt 0 ] || stage3="$RUN"
   if [ -n "$INIT_FROM" ]; then
     train_warm
