@@ -49,6 +49,10 @@ def test_heldout_and_in_distribution_side_by_side(model, cries, tmp_path):
         "capture / latest", "capture / legacy", "clean cry after a lead-in / latest", "clean cry after a lead-in / legacy"
     }
     assert set(held["groups"]) >= {"codec", "background", "room", "agc", "capture_snr_band", "snr_target"}
+    # per generation, from the model's pokedex.json (held-out) and the dataset's column (in-distribution)
+    assert {g: v["n"] for g, v in held["groups"]["generation"].items()} == {"1": 12}
+    assert set(held["groups"]["generation×snr_target"]) == {"1 / 20 dB"}
+    assert report["sets"]["in-distribution"]["groups"]["generation"]["1"]["n"] == 6
     # The trained tiny model names its clean synthetic calls wherever they sit and however loud they are.
     assert held["groups"]["condition"]["clean cry after a lead-in"]["top1"] >= 5 / 6
     assert report["sets"]["in-distribution"]["overall"]["n"] == 6

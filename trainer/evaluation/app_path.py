@@ -42,10 +42,11 @@ def describe_plan(args, plan) -> dict:
 
 def heldout_set(args, recognizer, plan):
     """The plan's recordings (a generator) for ``recognizer``'s labels."""
-    from .heldout_set import heldout_recordings, labels_by_pokedex_id
+    from .heldout_set import generations_by_pokedex_id, heldout_recordings, labels_by_pokedex_id
 
-    label_of_id = labels_by_pokedex_id(recognizer.bundle.pokedex, recognizer.bundle.labels)
-    return heldout_recordings(plan, label_of_id)
+    pokedex = recognizer.bundle.pokedex
+    label_of_id = labels_by_pokedex_id(pokedex, recognizer.bundle.labels)
+    return heldout_recordings(plan, label_of_id, generation_of_id=generations_by_pokedex_id(pokedex))
 
 
 def dataset_set(args, recognizer):

@@ -48,6 +48,11 @@ def labels_by_pokedex_id(pokedex: dict, labels: list[str]) -> dict[int, str]:
     return mapping
 
 
+def generations_by_pokedex_id(pokedex: dict) -> dict[int, int]:
+    """Pokédex id → generation, from the model folder's ``pokedex.json`` (entries without one are left out)."""
+    return {info.pokedex_id: info.generation for info in pokedex.values() if info.generation}
+
+
 def _groups(snr: float | None, rendition: str, params: dict) -> dict[str, str]:
     from heldout.simulator import families
 
@@ -57,8 +62,13 @@ def _groups(snr: float | None, rendition: str, params: dict) -> dict[str, str]:
             **families(params)}
 
 
-def heldout_recordings(plan: HeldoutPlan, label_of_id: dict[int, str], simulator=None) -> Iterator[Recording]:
-    """Simulated recordings of every planned cry the model knows (cries it has no label for are skipped)."""
+def heldout_recordings(
+    plan: HeldoutPlan, label_of_id: dict[int, str], simulator=None, generation_of_id: dict[int, int] | None = None
+) -> Iterator[Recording]:
+    """Simulated recordings of every planned cry the model knows (cries it has no label for are skipped).
+
+    ``generation_of_id`` (Pokédex id → generation, e.g. :func:`generations_by_pokedex_id`) adds a ``generation`` group.
+    """
     from heldout.cries import load_cry, reference_cries
     from heldout.parts import SAMPLE_RATE
     from heldout.simulator import HeldoutSimulator
@@ -78,4 +88,7 @@ def heldout_recordings(plan: HeldoutPlan, label_of_id: dict[int, str], simulator
                 audio, params = simulator.clean_lead_in(samples, rng)
             else:
                 audio, params = simulator.capture(samples, rng, snr)
-            yield Recording(audio, SAMPLE_RATE, label_of_id[cry.pokedex_id], _groups(snr, cry.rendition, params))
+            groups = _groups(snr, cry.rendition, params)
+            if generation_of_id and generation_of_id.get(cry.pokedex_id):
+                groups["generation"] = str(generation_of_id[cry.pokedex_id])
+            yield Recording(audio, SAMPLE_RATE, label_of_id[cry.pokedex_id], groups)

@@ -23,6 +23,7 @@ CAPTURE = "capture"
 RECORDING_COLUMNS = (
     "capture_snr_band", "capture_snr", "condition", "condition×rendition", "rendition", "snr_band", "snr_target",
     "snr_target×rendition", "background_kind", "background", "codec", "room", "agc", "low_cut", "high_cut", "level",
+    "generation", "generation×snr_target", "generation×condition",
 )
 """The groups a recordings report shows (those the recordings have), in this order."""
 
@@ -102,7 +103,8 @@ def summarise_groups(rows: list[dict], columns: Iterable[str]) -> dict:
 
 
 def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) -> Iterator[Recording]:
-    """The rows of a builder split as recordings, grouped like the clip report (rendition, condition, SNR band, …).
+    """The rows of a builder split as recordings, grouped like the clip report (rendition, condition, SNR band, …)
+    and by generation when the dataset has the column.
 
     Rows of the ``no_cry`` class are left out: these reports score naming cries (the app never names
     ``no_cry``; ``benchmarks/eval_not_sure.py`` measures what it says where there is no cry).
@@ -113,10 +115,13 @@ def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) ->
 
     model_label_ids(model_labels, [n for n in dataset_names if n != NO_CRY_LABEL])  # every species must be a model label
     meta = metadata_columns(ds)
+    generations = ds["generation"] if "generation" in ds.column_names else None
     for i, row in enumerate(ds.select_columns(["audio", "label"])):
         if dataset_names[row["label"]] == NO_CRY_LABEL:
             continue
         groups = {c: ("" if meta[c][i] is None else str(meta[c][i])) for c in meta if c != "snr_db"}
+        if generations is not None and generations[i]:
+            groups["generation"] = str(generations[i])
         if "snr_db" in meta:
             groups.update(snr_groups(meta["snr_db"][i], groups.get("condition") == CAPTURE))
         audio = row["audio"]
