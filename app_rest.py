@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from app_live import MAX_CHUNK_BYTES, LiveSessions
 from frontend.audio import MAX_RECORDING_SECONDS
 from recognizer.recording import MAX_UPLOAD_BYTES
+from recognizer.serving import log_request
 
 IDENTIFY_PATH = "/api/identify"
 LIVE_CHUNK_PATH = "/api/live_chunk"
@@ -55,15 +57,16 @@ def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path]
     """
 
     async def identify(request: Request) -> JSONResponse:
+        started = time.perf_counter()
         language = request.query_params.get("language", "en")
         try:
             name, audio, form_language = await read_recording_body(request)
         except TooLarge:
-            return error_response(
-                f"the upload is over the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; upload a shorter recording "
-                f"(up to {MAX_RECORDING_SECONDS:.0f} s)", "Too large", 413)
+            return refused(IDENTIFY_PATH, started, 413, "Too large",
+                           f"the upload is over the {MAX_UPLOAD_BYTES / 1e6:.0f} MB limit; upload a shorter recording "
+                           f"(up to {MAX_RECORDING_SECONDS:.0f} s)")
         except ValueError as err:
-            return error_response(str(err), "Bad request", 400)
+            return refused(IDENTIFY_PATH, started, 400, "Bad request", str(err))
         workdir = folder() / f"api-{uuid.uuid4().hex}"
         workdir.mkdir(parents=True)
         try:
@@ -77,19 +80,22 @@ def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path]
         return JSONResponse(answer)
 
     async def live_chunk(request: Request) -> JSONResponse:
-        query = request.query_params
+        """Refusals leave a log line; accepted chunks (two a second per listener) do not."""
+        started, query = time.perf_counter(), request.query_params
         try:
             pcm = await read_body(request, MAX_CHUNK_BYTES)
             rate = float(query.get("rate") or 0)
         except TooLarge:
-            return error_response(f"live chunk: over {MAX_CHUNK_BYTES} bytes of PCM; send at most 10 s", "Too large", 413)
+            return refused(LIVE_CHUNK_PATH, started, 413, "Too large",
+                           f"live chunk: over {MAX_CHUNK_BYTES} bytes of PCM; send at most 10 s")
         except ValueError:
-            return error_response(f"live chunk: rate {query.get('rate')!r}; expected a number of Hz", "Bad request", 400)
+            return refused(LIVE_CHUNK_PATH, started, 400, "Bad request",
+                           f"live chunk: rate {query.get('rate')!r}; expected a number of Hz")
         stop = query.get("stop", "0").lower() in ("1", "true")
         try:
             answer = await run_in_threadpool(live.chunk, query.get("token", ""), pcm, rate, query.get("language", "en"), stop)
         except gr.Error as err:
-            return error_response(err.message, err.title or "Error", STATUS_BY_TITLE.get(err.title, 400))
+            return refused(LIVE_CHUNK_PATH, started, STATUS_BY_TITLE.get(err.title, 400), err.title or "Error", err.message)
         return JSONResponse(answer)
 
     return [
@@ -139,6 +145,13 @@ def safe_name(name: str | None) -> str:
     """The client's file name for messages and logs: its last part, odd characters removed (never a path)."""
     name = SAFE_NAME.sub("_", Path((name or "").replace("\\", "/")).name).strip(" .")[:100]
     return name or "recording"
+
+
+def refused(path: str, started: float, status: int, title: str, message: str, name: str | None = None) -> JSONResponse:
+    """The error answer of a request refused before the recogniser saw it, and its log line."""
+    outcome = "busy" if status == 503 else "refused"
+    log_request(path.lstrip("/"), outcome, message, time.perf_counter() - started, name)
+    return error_response(message, title, status)
 
 
 def error_response(message: str, title: str, status: int) -> JSONResponse:

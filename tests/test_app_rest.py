@@ -1,5 +1,6 @@
 """The plain HTTP routes (app_rest.py): POST /api/identify and /api/live_chunk, in-process and in the running app."""
 
+import logging
 import re
 import time
 
@@ -66,7 +67,13 @@ def test_identify_errors_are_json_with_the_right_status(recognizer, tmp_path, ti
     assert (answer.headers.get("retry-after") == "5") == (status == 503)
 
 
-def test_identify_refuses_an_oversize_body_and_a_form_without_the_file(recognizer, tmp_path):
+def test_identify_refuses_an_oversize_body_and_a_form_without_the_file(recognizer, tmp_path, caplog):
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    app_log = logging.getLogger("who_tf_screamin")
+    app_log.addHandler(handler)  # the app's own logger, whether or not it propagates (app.configure_logging)
+    caplog.set_level(logging.INFO, logger="who_tf_screamin")
     calls = Calls()
     client = _client(calls, recognizer, tmp_path)
     big = client.post("/api/identify", content=bytes(MAX_UPLOAD_BYTES + 1))
@@ -76,6 +83,9 @@ def test_identify_refuses_an_oversize_body_and_a_form_without_the_file(recognize
     no_file = client.post("/api/identify", data={"language": "fr"}, files={"other": ("a.wav", b"x")})
     assert no_file.status_code == 400 and "field 'file'" in no_file.json()["error"]
     assert calls.seen == []
+    app_log.removeHandler(handler)
+    assert len(lines) == 3 and all(line.startswith("api/identify refused file='-'") for line in lines)
+    assert "10 MB limit" in lines[0] and "field 'file'" in lines[2]
 
 
 def test_live_chunk_takes_raw_pcm(recognizer, tmp_path):
