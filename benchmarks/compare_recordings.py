@@ -7,6 +7,8 @@ answered and the share of answers that are right. Every figure is read from the 
 
     python benchmarks/compare_recordings.py "recipe 1=benchmarks/results/heldout_sim_recipe1/recordings.json" \\
         "recipe 2=benchmarks/results/heldout_sim/recordings.json" [--output benchmarks/results/compare.md]
+
+``--by-generation``: one row per model, set and generation instead (from the reports' ``generation×…`` groups).
 """
 
 from __future__ import annotations
@@ -26,17 +28,27 @@ def pct(summary: dict | None, key: str = "top1") -> str:
     return f"{100 * summary[key]:.1f} %"
 
 
-def rows(name: str, report: dict) -> list[str]:
+def cells(groups: dict, set_name: str, prefix: str = "", cross: str = "") -> list[str]:
+    """The row's figures; with ``prefix`` (``"3 / "``) and ``cross`` (``"generation×"``) those of one generation."""
+    column, bands = BANDS.get(set_name, BANDS["in-distribution"])
+    out = [pct(groups.get(cross + column, {}).get(prefix + b)) for b in bands]
+    lead = groups.get(cross + "condition×rendition", {})
+    out.append(" / ".join(pct(lead.get(prefix + k)) for k in LEAD_IN))
+    high = groups.get(cross + "capture_snr", {}).get(prefix + "≥ 10 dB")
+    out.append(f"{pct(high, 'answered')} / {pct(high, 'precision')}")
+    return out
+
+
+def rows(name: str, report: dict, by_generation: bool = False) -> list[str]:
     out = []
     for set_name, data in report["sets"].items():
         groups = data["groups"]
-        column, bands = BANDS.get(set_name, BANDS["in-distribution"])
-        cells = [pct(groups.get(column, {}).get(b)) for b in bands]
-        lead = groups.get("condition×rendition", {})
-        cells.append(" / ".join(pct(lead.get(k)) for k in LEAD_IN))
-        high = groups.get("capture_snr", {}).get("≥ 10 dB")
-        cells.append(f"{pct(high, 'answered')} / {pct(high, 'precision')}")
-        out.append(f"| {name} | {set_name} | " + " | ".join(cells) + " |")
+        if not by_generation:
+            out.append(f"| {name} | {set_name} | " + " | ".join(cells(groups, set_name)) + " |")
+            continue
+        for generation, summary in sorted(groups.get("generation", {}).items(), key=lambda kv: int(kv[0])):
+            figures = cells(groups, set_name, f"{generation} / ", "generation×")
+            out.append(f"| {name} | {set_name} | {generation} | {summary['n']} | " + " | ".join(figures) + " |")
     return out
 
 
@@ -44,14 +56,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+", help="NAME=PATH/recordings.json")
     parser.add_argument("--output", help="also write the table to this markdown file")
+    parser.add_argument("--by-generation", action="store_true", help="one row per generation")
     args = parser.parse_args()
-    lines = ["| model | recordings | 20 dB | 10 dB | 0 dB | clean after a lead-in: latest / legacy "
-             "| at ≥ 10 dB: answered / right among answers |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    head = "| model | recordings | generation | n " if args.by_generation else "| model | recordings "
+    lines = [head + "| 20 dB | 10 dB | 0 dB | clean after a lead-in: latest / legacy "
+             "| at ≥ 10 dB: answered / right among answers |",
+             "| --- | --- | " + ("---: | ---: | " if args.by_generation else "") + "---: | ---: | ---: | ---: | ---: |"]
     for item in args.reports:
         name, sep, path = item.partition("=")
         if not sep:
             parser.error(f"{item!r}: expected NAME=PATH/recordings.json")
-        lines += rows(name, json.loads(Path(path).read_text(encoding="utf-8")))
+        lines += rows(name, json.loads(Path(path).read_text(encoding="utf-8")), args.by_generation)
     table = "\n".join(lines)
     print(table)
     if args.output:

@@ -52,6 +52,7 @@ def test_heldout_and_in_distribution_side_by_side(model, cries, tmp_path):
     # per generation, from the model's pokedex.json (held-out) and the dataset's column (in-distribution)
     assert {g: v["n"] for g, v in held["groups"]["generation"].items()} == {"1": 12}
     assert set(held["groups"]["generation×snr_target"]) == {"1 / 20 dB"}
+    assert held["groups"]["generation×condition×rendition"]["1 / clean cry after a lead-in / legacy"]["n"] == 3
     assert report["sets"]["in-distribution"]["groups"]["generation"]["1"]["n"] == 6
     # The trained tiny model names its clean synthetic calls wherever they sit and however loud they are.
     assert held["groups"]["condition"]["clean cry after a lead-in"]["top1"] >= 5 / 6

@@ -23,7 +23,8 @@ CAPTURE = "capture"
 RECORDING_COLUMNS = (
     "capture_snr_band", "capture_snr", "condition", "condition×rendition", "rendition", "snr_band", "snr_target",
     "snr_target×rendition", "background_kind", "background", "codec", "room", "agc", "low_cut", "high_cut", "level",
-    "generation", "generation×snr_target", "generation×condition",
+    "generation", "generation×snr_target", "generation×capture_snr_band", "generation×condition×rendition",
+    "generation×capture_snr",
 )
 """The groups a recordings report shows (those the recordings have), in this order."""
 
