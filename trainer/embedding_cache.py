@@ -117,11 +117,15 @@ class EmbeddingDataset(torch.utils.data.Dataset):
 
 
 class HeadOnlyModel(nn.Module):
-    """Wraps the full model's ``classifier`` (shared, not copied) so the Trainer can train it on pooled outputs."""
+    """Wraps the full model's ``classifier`` (shared, not copied) so the Trainer can train it on pooled outputs.
 
-    def __init__(self, classifier: nn.Module):
+    ``config`` is the full model's: the Trainer reads it (e.g. ``problem_type`` for label smoothing).
+    """
+
+    def __init__(self, classifier: nn.Module, config=None):
         super().__init__()
         self.classifier = classifier
+        self.config = config
 
     def forward(self, pooled: torch.Tensor, labels: torch.Tensor | None = None) -> SequenceClassifierOutput:
         logits = self.classifier(pooled)

@@ -309,7 +309,7 @@ def build_datasets(run: Run, feats: Features, model, model_args: ModelArguments,
                 for s in run.splits
             }
         model.to("cpu")
-        return Setup(datasets_, HeadOnlyModel(model.classifier), None, [SaveConfigCallback(model.config)], True, True)
+        return Setup(datasets_, HeadOnlyModel(model.classifier, model.config), None, [SaveConfigCallback(model.config)], True, True)
     augment = None
     if data_args.freq_mask or data_args.time_mask:
         augment = SpecAugment(data_args.freq_mask, data_args.time_mask, data_args.num_masks, fill=feats.mean)
