@@ -86,6 +86,15 @@ bf16_default() {  # "true" on a GPU or on a CPU with bf16 units (AMX, AVX-512 BF
 resume_flag() {  # resume_flag DIR: "--resume-from-checkpoint true" when DIR holds a checkpoint of an interrupted run
   if compgen -G "$1/checkpoint-*" >/dev/null; then echo "--resume-from-checkpoint true"; fi
 }
+train_stage() {  # train_stage NAME OUT ARGS...: train into OUT with the common flags, then ARGS (which override them);
+  # skipped when OUT holds a finished run, resumed when it holds an interrupted one
+  local name=$1 out=$2; shift 2
+  if [ -f "$out/train_summary.json" ]; then
+    echo "$name already trained: $out (delete it to redo)"
+  else
+    $PY -m trainer --dataset "$DATA" --output-dir "$out" "${common[@]}" "$@" $(resume_flag "$out")
+  fi
+}
 
 if has music; then
   bash scripts/fetch_music.sh "$MUSIC"
@@ -119,13 +128,8 @@ train_scratch() {  # the from-scratch curriculum (INIT_FROM empty): stages 1-3
   # A transformer from random weights sits at chance for a long time on the hardest clips, so the recipe is a
   # curriculum: first the clean and augmented cries (the cry alone), then every condition, starting from the
   # first stage's weights, then a warm restart of that second stage.
-  if [ -f "$RUN-stage1/train_summary.json" ]; then
-    echo "stage 1 already trained: $RUN-stage1 (delete it to redo)"
-  else
-    $PY -m trainer --dataset "$DATA" --init scratch --preset small --output-dir "$RUN-stage1" \
-      --train-conditions clean,augmented --num-train-epochs "$EPOCHS1" --early-stopping-patience 0 "${common[@]}" \
-      $(resume_flag "$RUN-stage1")
-  fi
+  train_stage "stage 1" "$RUN-stage1" --init scratch --preset small --train-conditions clean,augmented \
+    --num-train-epochs "$EPOCHS1" --early-stopping-patience 0
   # Stage 2 writes to $RUN-stage2 when a stage 3 follows (EPOCHS3 > 0), else straight to $RUN.
   stage2="$RUN-stage2"; [ "$EPOCHS3" -gt 0 ] || stage2="$RUN"
   if [ "$EPOCHS3" -gt 0 ] && [ -f "$stage2/train_summary.json" ]; then
@@ -155,22 +159,12 @@ train_warm() {  # warm start from INIT_FROM (pinned as $RUN-init): one cycle ove
   fi
   start="$RUN-init"
   if [ "$HEAD_EPOCHS" -gt 0 ]; then
-    if [ -f "$RUN-head/train_summary.json" ]; then
-      echo "head stage already trained: $RUN-head (delete it to redo)"
-    else
-      $PY -m trainer --dataset "$DATA" --init pretrained --model "$RUN-init" --freeze backbone --output-dir "$RUN-head" \
-        --num-train-epochs "$HEAD_EPOCHS" --early-stopping-patience 0 "${common[@]}" --learning-rate "$HEAD_LR" \
-        $(resume_flag "$RUN-head")
-    fi
+    train_stage "head stage" "$RUN-head" --init pretrained --model "$RUN-init" --freeze backbone \
+      --num-train-epochs "$HEAD_EPOCHS" --early-stopping-patience 0 --learning-rate "$HEAD_LR"
     start="$RUN-head"
   fi
-  if [ -f "$stage3/train_summary.json" ]; then
-    echo "warm stage already trained: $stage3 (delete it to redo)"
-  else
-    $PY -m trainer --dataset "$DATA" --init pretrained --model "$start" --freeze none --output-dir "$stage3" \
-      --num-train-epochs "$EPOCHS_WARM" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR_WARM" \
-      $(resume_flag "$stage3")
-  fi
+  train_stage "warm stage" "$stage3" --init pretrained --model "$start" --freeze none \
+    --num-train-epochs "$EPOCHS_WARM" --early-stopping-patience 5 --learning-rate "$LR_WARM"
 }
 
 if has train; then
@@ -196,12 +190,9 @@ if has train; then
   fi
   # Stage 4: one more cosine cycle with the low-SNR supplement appended to the train split (validation and test
   # stay the main dataset's): below 5 dB was the one band short of its goal after stage 3.
-  if [ "$EPOCHS4" -gt 0 ] && [ -f "$RUN/train_summary.json" ]; then
-    echo "stage 4 already trained: $RUN (delete it to redo)"
-  elif [ "$EPOCHS4" -gt 0 ]; then
-    $PY -m trainer --dataset "$DATA" --extra-train-datasets "$LOWSNR" --init pretrained --model "$stage3" --freeze none \
-      --output-dir "$RUN" --num-train-epochs "$EPOCHS4" --early-stopping-patience 5 "${common[@]}" --learning-rate "$LR4" \
-      $(resume_flag "$RUN")
+  if [ "$EPOCHS4" -gt 0 ]; then
+    train_stage "stage 4" "$RUN" --extra-train-datasets "$LOWSNR" --init pretrained --model "$stage3" --freeze none \
+      --num-train-epochs "$EPOCHS4" --early-stopping-patience 5 --learning-rate "$LR4"
   fi
 fi
 
