@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-REPORT_COLUMNS = ("rendition", "condition", "snr_db", "background_kind")
+REPORT_COLUMNS = ("rendition", "condition", "snr_db", "background_kind", "generation")
 
 
 def metadata_columns(ds) -> dict[str, list]:
-    """The non-audio columns the report groups by (those present)."""
+    """The non-audio columns the reports group by (those present; the clip report picks its own, the recordings
+    report groups by every one)."""
     wanted = [c for c in REPORT_COLUMNS if c in ds.column_names]
     return ds.select_columns(wanted).to_dict() if wanted else {}
 

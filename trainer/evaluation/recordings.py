@@ -116,13 +116,10 @@ def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) ->
 
     model_label_ids(model_labels, [n for n in dataset_names if n != NO_CRY_LABEL])  # every species must be a model label
     meta = metadata_columns(ds)
-    generations = ds["generation"] if "generation" in ds.column_names else None
     for i, row in enumerate(ds.select_columns(["audio", "label"])):
         if dataset_names[row["label"]] == NO_CRY_LABEL:
             continue
         groups = {c: ("" if meta[c][i] is None else str(meta[c][i])) for c in meta if c != "snr_db"}
-        if generations is not None and generations[i]:
-            groups["generation"] = str(generations[i])
         if "snr_db" in meta:
             groups.update(snr_groups(meta["snr_db"][i], groups.get("condition") == CAPTURE))
         audio = row["audio"]
