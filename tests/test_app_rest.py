@@ -3,6 +3,7 @@
 import logging
 import re
 import time
+from pathlib import Path
 
 import gradio as gr
 import httpx
@@ -33,8 +34,6 @@ class Calls:
         self.error = error
 
     def __call__(self, path: str, language: str) -> dict:
-        from pathlib import Path
-
         self.seen.append((Path(path).name, Path(path).read_bytes(), language))
         if self.error is not None:
             raise self.error
