@@ -4,7 +4,8 @@
 override). The model is ``$MODEL_ID`` or the embedded ``models/default``, loaded on first use.
 Two Gradio API endpoints: ``/predict`` (an audio file in, the top-5 ``{name: probability}`` out) and
 ``/identify`` (the verdict as JSON: label, confidence, not_sure, reason, guesses); and one plain HTTP route,
-``POST /api/identify`` (the file as the body, the same verdict in one request; :mod:`app_rest`).
+``POST /api/identify`` (the file as the body, the same verdict in one request; :mod:`app_rest`), with
+``GET /api/health`` saying whether the model is loaded and warm.
 
 Concurrent requests decode in their own threads and share the model's batches
 (:mod:`recognizer.batching`); at most ``RUNNING`` work at once and ``WAITING`` more wait, the rest are told
@@ -86,6 +87,9 @@ log = logging.getLogger("who_tf_screamin")
 _recognizer: Recognizer | None = None
 _recognizer_lock = threading.Lock()
 _gate = Gate(RUNNING, WAITING)
+_warm = threading.Event()
+"""Set once the warm-up pass has run: ``GET /api/health`` answers "ready" from then on."""
+_warm_error: str | None = None
 ANALYTICS_EVERY = 1000
 """events. How often Gradio's queue recomputes its monitoring summary (its default: after every event)."""
 
@@ -275,13 +279,27 @@ with gr.Blocks(title="who_tf_screamin — name the Pokémon from its cry", delet
 def _warm_up() -> None:
     """Load the model and run one forward pass at launch: the first pass of a fresh process pays PyTorch's
     one-time set-up, which would otherwise land on the first user (or the first second of live listening)."""
+    global _warm_error
     try:
         recognizer = get_recognizer()
     except gr.Error as err:
+        _warm_error = err.message
         log.error("%s", err.message)
         return
     t = np.arange(SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
     recognizer.window_logits((0.1 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32))
+    _warm.set()
+    log.info("model ready: %d labels", len(recognizer.bundle.labels))
+
+
+def health() -> dict:
+    """Readiness, for a container probe or a test harness: "loading" until the warm-up pass has run, then
+    "ready" (with the number of labels), or "no model" with the reason the model could not load."""
+    if _warm.is_set():
+        return {"status": "ready", "labels": len(get_recognizer().bundle.labels)}
+    if _warm_error is not None:
+        return {"status": "no model", "error": _warm_error}
+    return {"status": "loading"}
 
 
 def _use_upload_folder() -> UploadFolder:
@@ -336,7 +354,7 @@ def main(**launch_kwargs) -> None:
         max_threads=2 * (RUNNING + WAITING),
         # The plain routes go in front of Gradio's own (FastAPI matches routes in order).
         app_kwargs={"routes": rest_routes(
-            lambda path, language: verdict(path, language, "api/identify"), live_sessions, lambda: uploads.path)},
+            lambda path, language: verdict(path, language, "api/identify"), live_sessions, lambda: uploads.path, health)},
     )
     options.update(launch_kwargs)
     if options.get("prevent_thread_lock"):

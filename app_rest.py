@@ -5,6 +5,8 @@ multipart form, what ``curl -F file=@cry.wav`` sends; ``?language=fr`` for displ
 verdict JSON as Gradio's ``/identify``, through the same :func:`app.recognize` (gate, decoder bounds, log line).
 ``POST /api/live_chunk?token=…&rate=…&language=…&stop=0|1`` takes the Live tab's audio as raw little-endian
 16-bit mono PCM and answers its status, card and history (:class:`app_live.LiveSessions`).
+``GET /api/health`` answers ``{"status": "ready", "labels": n}`` (200) once the model is loaded and warm,
+``{"status": "loading"}`` (503, ``Retry-After``) before, ``{"status": "no model", "error": …}`` (503) if it can't load.
 
 Why beside Gradio's: Gradio's API answers a file in three requests (upload, call, event stream), and its own
 work costs about 38 ms of CPU per answer on the 2-core dev machine, as much as the model's (a constant-answer
@@ -35,6 +37,7 @@ from recognizer.serving import log_request
 
 IDENTIFY_PATH = "/api/identify"
 LIVE_CHUNK_PATH = "/api/live_chunk"
+HEALTH_PATH = "/api/health"
 FORM_OVERHEAD_BYTES = 64 * 1024
 """bytes. Room for a multipart form's headers and boundaries above the recording's own limit."""
 STATUS_BY_TITLE = {"Busy": 503, "No model": 503, "Server error": 500}
@@ -43,14 +46,16 @@ SAFE_NAME = re.compile(r"[^\w.\- ]+")
 
 Verdict = Callable[[str, str], dict]
 """(path of the recording, language) -> the verdict JSON; raises gr.Error with a user-facing message."""
+Health = Callable[[], dict]
+"""() -> {"status": "ready" | "loading" | "no model", ...}."""
 
 
 class TooLarge(Exception):
     """The request body is over its limit (413)."""
 
 
-def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path]) -> list[APIRoute]:
-    """The two routes, to put in front of Gradio's (``launch(app_kwargs={"routes": ...})``).
+def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path], health: Health) -> list[APIRoute]:
+    """The three routes, to put in front of Gradio's (``launch(app_kwargs={"routes": ...})``).
 
     ``folder`` gives the private upload folder; a recording is written there for the decoder and removed
     once answered.
@@ -98,7 +103,15 @@ def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path]
             return refused(LIVE_CHUNK_PATH, started, STATUS_BY_TITLE.get(err.title, 400), err.title or "Error", err.message)
         return JSONResponse(answer)
 
+    async def ready() -> JSONResponse:
+        state = health()
+        if state["status"] == "ready":
+            return JSONResponse(state)
+        headers = {"Retry-After": "1"} if state["status"] == "loading" else None
+        return JSONResponse(state, status_code=503, headers=headers)
+
     return [
+        APIRoute(HEALTH_PATH, ready, methods=["GET"], include_in_schema=False),
         APIRoute(IDENTIFY_PATH, identify, methods=["POST"], include_in_schema=False),
         APIRoute(LIVE_CHUNK_PATH, live_chunk, methods=["POST"], include_in_schema=False),
     ]

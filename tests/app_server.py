@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +28,8 @@ def free_port() -> int:
 def running_app(
     model_dir: str | Path, timeout: float = 90.0, env: dict[str, str] | None = None, log_path: Path | None = None
 ) -> Iterator[str]:
-    """Start app.py with MODEL_ID=model_dir; yield its URL once it answers; stop it afterwards.
+    """Start app.py with MODEL_ID=model_dir; yield its URL once its model is warm (``GET /api/health`` says
+    "ready", or "no model" when it can't load); stop it afterwards.
 
     Torch runs on one thread (tests share the CPU) unless ``env`` says otherwise. The app's output goes to
     ``log_path`` when given (a test reads its log lines), else to a temporary file.
@@ -53,12 +56,9 @@ def running_app(
                     raise RuntimeError(f"app.py exited with {proc.returncode}:\n{_tail(log)}")
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"app.py did not answer on {url} within {timeout:.0f} s:\n{_tail(log)}")
-                try:
-                    with urllib.request.urlopen(url, timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    time.sleep(0.3)
+                if _health(url) in ("ready", "no model"):
+                    break
+                time.sleep(0.3)
             yield url
             if proc.poll() is not None:
                 raise RuntimeError(f"app.py died during the tests (exit {proc.returncode}):\n{_tail(log)}")
@@ -69,6 +69,17 @@ def running_app(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _health(url: str) -> str | None:
+    """The app's readiness ("loading", "ready", "no model"), or None while it does not answer."""
+    try:
+        with urllib.request.urlopen(url + "api/health", timeout=2) as response:
+            return json.load(response)["status"]
+    except urllib.error.HTTPError as err:  # 503 while loading or without a model; the body says which
+        return json.load(err)["status"]
+    except OSError:
+        return None
 
 
 def _tail(log, chars: int = 4000) -> str:

@@ -18,7 +18,7 @@ from recognizer.predict import Recognizer
 from recognizer.recording import MAX_UPLOAD_BYTES
 from tests.app_server import running_app
 from tests.synthetic import write_audio
-from tests.tiny_model import species_cry, trained_tiny_model
+from tests.tiny_model import SPECIES, species_cry, trained_tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,20 @@ class Calls:
         return {"label": "Squirtle", "language": language}
 
 
-def _client(verdict, recognizer, folder) -> TestClient:
+def _client(verdict, recognizer, folder, health=lambda: {"status": "ready", "labels": 3}) -> TestClient:
     sessions = LiveSessions(lambda: recognizer, lambda prediction, language: prediction.top.name(language))
-    return TestClient(FastAPI(routes=rest_routes(verdict, sessions, lambda: folder)))
+    return TestClient(FastAPI(routes=rest_routes(verdict, sessions, lambda: folder, health)))
+
+
+def test_health_is_503_until_the_model_is_ready(recognizer, tmp_path):
+    states = iter([{"status": "loading"}, {"status": "ready", "labels": 3}, {"status": "no model", "error": "gone"}])
+    client = _client(Calls(), recognizer, tmp_path, health=lambda: next(states))
+    loading = client.get("/api/health")
+    assert loading.status_code == 503 and loading.headers["Retry-After"] == "1" and loading.json() == {"status": "loading"}
+    ready = client.get("/api/health")
+    assert ready.status_code == 200 and ready.json() == {"status": "ready", "labels": 3}
+    broken = client.get("/api/health")
+    assert broken.status_code == 503 and "Retry-After" not in broken.headers and broken.json()["error"] == "gone"
 
 
 def test_identify_takes_the_raw_body_or_a_form_field_and_cleans_up(recognizer, tmp_path):
@@ -114,6 +125,8 @@ def test_the_running_app_serves_the_routes_in_front_of_gradio(tmp_path):
     log = tmp_path / "app.log"
     cry = write_audio(tmp_path / "squirtle.ogg", species_cry("Squirtle", 1.5, 44100, seed=12), 44100)
     with running_app(trained_tiny_model(), log_path=log) as url, httpx.Client(timeout=30) as http:
+        health = http.get(url + "api/health")  # running_app waited for it
+        assert health.status_code == 200 and health.json() == {"status": "ready", "labels": len(SPECIES)}
         verdict = http.post(url + "api/identify?language=fr", files={"file": ("squirtle.ogg", cry.read_bytes())}).json()
         assert verdict["label"] == "Squirtle" and verdict["name"] == "Carapuce" and verdict["not_sure"] is False
         junk = http.post(url + "api/identify", content=b"definitely not audio" * 50)
