@@ -103,6 +103,16 @@ def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path]
             return refused(LIVE_CHUNK_PATH, started, STATUS_BY_TITLE.get(err.title, 400), err.title or "Error", err.message)
         return JSONResponse(answer)
 
+    return [
+        health_route(health),
+        APIRoute(IDENTIFY_PATH, identify, methods=["POST"], include_in_schema=False),
+        APIRoute(LIVE_CHUNK_PATH, live_chunk, methods=["POST"], include_in_schema=False),
+    ]
+
+
+def health_route(health: Health) -> APIRoute:
+    """``GET /api/health``: 200 when ready, 503 while loading (with ``Retry-After``) or without a model."""
+
     async def ready() -> JSONResponse:
         state = health()
         if state["status"] == "ready":
@@ -110,11 +120,7 @@ def rest_routes(verdict: Verdict, live: LiveSessions, folder: Callable[[], Path]
         headers = {"Retry-After": "1"} if state["status"] == "loading" else None
         return JSONResponse(state, status_code=503, headers=headers)
 
-    return [
-        APIRoute(HEALTH_PATH, ready, methods=["GET"], include_in_schema=False),
-        APIRoute(IDENTIFY_PATH, identify, methods=["POST"], include_in_schema=False),
-        APIRoute(LIVE_CHUNK_PATH, live_chunk, methods=["POST"], include_in_schema=False),
-    ]
+    return APIRoute(HEALTH_PATH, ready, methods=["GET"], include_in_schema=False)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

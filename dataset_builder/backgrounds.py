@@ -60,6 +60,10 @@ class BackgroundConfig:
     procedural_seconds: float = 10.0
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     """Share of user/playlist files assigned to train, validation, test."""
+    file_split_seed: int = 0
+    """Seeds which split each music/playlist file goes to. Deliberately not the build's ``--seed``: a file's split
+    must not change with it, or a supplement built with another seed (the low-SNR stage of
+    ``scripts/train_default_model.sh`` uses seed + 1) trains on the test split's music."""
     max_file_seconds: float = 180.0
     """s. Longer music files are cut to this (memory), after trimming leading silence."""
 
@@ -157,11 +161,11 @@ class BackgroundBank:
         if config.music_dir:
             files = _music_files(Path(config.music_dir))
             _refuse_heldout_music(Path(config.music_dir), files)
-            recordings += _split_files("music", files, cache, config, seed, origin=f"--music-dir {config.music_dir}")
+            recordings += _split_files("music", files, cache, config, origin=f"--music-dir {config.music_dir}")
         if config.youtube_playlist:
             folder = download_playlist(config.youtube_playlist, cache)
             files = _music_files(folder, origin=f"--youtube-playlist {config.youtube_playlist}")
-            recordings += _split_files("youtube", files, cache, config, seed, origin=f"--youtube-playlist {config.youtube_playlist}")
+            recordings += _split_files("youtube", files, cache, config, origin=f"--youtube-playlist {config.youtube_playlist}")
         bank = cls(config, seed, recordings)
         empty = [s for s in SPLITS if len(bank.pool(s)) == 0]
         if empty:
@@ -271,9 +275,10 @@ def _decode_cached(path: Path, cache: Path, max_seconds: float) -> tuple[str, Pa
 
 
 def _split_files(
-    kind: str, files: list[Path], cache: Path, config: BackgroundConfig, seed: int, origin: str
+    kind: str, files: list[Path], cache: Path, config: BackgroundConfig, origin: str
 ) -> list[BackgroundRecording]:
-    """Decode, de-duplicate by content and assign whole files to splits with a seeded shuffle."""
+    """Decode, de-duplicate by content and assign whole files to splits with a shuffle seeded by
+    ``config.file_split_seed`` (the same for every build seed)."""
     decoded: dict[str, tuple[Path, Path]] = {}
     failures: list[str] = []
     for path in files:
@@ -291,7 +296,7 @@ def _split_files(
     if failures:
         warnings.warn(f"{origin}: skipped {len(failures)} unusable file(s): {'; '.join(failures[:10])}", stacklevel=3)
     digests = sorted(decoded)
-    order = np.random.default_rng(_split_seed(seed, 100 + _FILE_KINDS.index(kind))).permutation(len(digests))
+    order = np.random.default_rng(_split_seed(config.file_split_seed, 100 + _FILE_KINDS.index(kind))).permutation(len(digests))
     counts = _split_counts(len(digests), config.split_fractions)
     if len(digests) < len(SPLITS):
         warnings.warn(

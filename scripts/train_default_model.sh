@@ -18,7 +18,7 @@
 #   DATA=data/gen1-no-gsm RUN=runs/no-gsm BUILD_FLAGS="--holdout-family codec=gsm" bash scripts/train_default_model.sh
 # Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build train evaluate install; default: all)
 # Environment: SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, NO_CRY_VARIANTS,
-# LOWSNR_NO_CRY_VARIANTS, VAL_FRACTION, TEST_FRACTION,
+# LOWSNR_NO_CRY_VARIANTS, LOWSNR_SEED, LOWSNR_SNR_DB, LOWSNR_CAPTURE_FRACTION, VAL_FRACTION, TEST_FRACTION,
 # INIT_FROM, HEAD_EPOCHS, HEAD_LR, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, NUM_PROC, BF16, TARGET_PRECISION,
 # BUILD_FLAGS (extra builder flags), TRAIN_FLAGS (extra trainer flags).
 set -euo pipefail
@@ -46,6 +46,12 @@ LR3="${LR3:-1e-4}"
 # split from seed SEED+1 (its own rooms and procedural backgrounds, never the test split's), LOWSNR_VARIANTS per cry.
 LOWSNR="${LOWSNR:-$DATA-lowsnr}"
 LOWSNR_VARIANTS="${LOWSNR_VARIANTS:-24}"
+# The supplement's draw: its seed, background SNR range (min,max dB) and share of full-chain captures. Other values
+# make it a fresh draw of the whole chain instead (new rooms, backgrounds and variants of every cry), e.g.
+# LOWSNR_SEED=2 LOWSNR_SNR_DB=-5,30 LOWSNR_CAPTURE_FRACTION=0.6 (the main build's ranges).
+LOWSNR_SEED="${LOWSNR_SEED:-$((SEED + 1))}"
+LOWSNR_SNR_DB="${LOWSNR_SNR_DB:--5,5}"
+LOWSNR_CAPTURE_FRACTION="${LOWSNR_CAPTURE_FRACTION:-1}"
 EPOCHS4="${EPOCHS4:-2}"
 LR4="${LR4:-5e-5}"
 # Warm start (the issue allows it): one cosine cycle over every condition of the new recipe from the current weights
@@ -118,8 +124,9 @@ if has build && [ "$EPOCHS4" -gt 0 ] && [ ! -f "$LOWSNR/README.md" ]; then
   serve_shared
   $PY -m dataset_builder --source pokeapi --pokeapi-url "$base/pokeapi" --cries-url "$base/cries" \
     --ids "$IDS" --renditions latest,legacy --variants-per-cry "$LOWSNR_VARIANTS" "${music_flags[@]}" \
-    --validation-fraction 0 --test-fraction 0 --capture-fraction 1 --min-snr-db -5 --max-snr-db 5 \
-    --no-cry-variants "$LOWSNR_NO_CRY_VARIANTS" --seed "$((SEED + 1))" --num-proc "${NUM_PROC:-2}" --output "$LOWSNR" \
+    --validation-fraction 0 --test-fraction 0 --capture-fraction "$LOWSNR_CAPTURE_FRACTION" \
+    --min-snr-db "${LOWSNR_SNR_DB%,*}" --max-snr-db "${LOWSNR_SNR_DB#*,}" \
+    --no-cry-variants "$LOWSNR_NO_CRY_VARIANTS" --seed "$LOWSNR_SEED" --num-proc "${NUM_PROC:-2}" --output "$LOWSNR" \
     ${BUILD_FLAGS:-}
 fi
 [ -z "${server:-}" ] || { kill "$server" 2>/dev/null || true; server=; }
@@ -163,8 +170,12 @@ train_warm() {  # warm start from INIT_FROM (pinned as $RUN-init): one cycle ove
       --num-train-epochs "$HEAD_EPOCHS" --early-stopping-patience 0 --learning-rate "$HEAD_LR"
     start="$RUN-head"
   fi
-  train_stage "warm stage" "$stage3" --init pretrained --model "$start" --freeze none \
-    --num-train-epochs "$EPOCHS_WARM" --early-stopping-patience 5 --learning-rate "$LR_WARM"
+  if [ "$EPOCHS_WARM" -gt 0 ]; then
+    train_stage "warm stage" "$stage3" --init pretrained --model "$start" --freeze none \
+      --num-train-epochs "$EPOCHS_WARM" --early-stopping-patience 5 --learning-rate "$LR_WARM"
+  else  # EPOCHS_WARM=0: stage 4 starts from INIT_FROM (or the head stage) itself
+    stage3="$start"
+  fi
 }
 
 if has train; then

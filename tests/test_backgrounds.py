@@ -3,6 +3,7 @@
 import pickle
 import sys
 import types
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -70,7 +71,18 @@ def test_music_dir_is_split_by_file(tmp_path):
     assert seg.shape == (SAMPLE_RATE,) and np.sqrt(np.mean(seg**2)) > 0.1
 
 
-def test_music_split_depends_on_seed_not_on_order_and_is_cached(tmp_path):
+def test_a_music_file_keeps_its_split_whatever_the_build_seed(tmp_path):
+    """A supplement built with another seed (the low-SNR stage) must never train on the test split's music."""
+    _music(tmp_path / "music", 9)
+    cfg = config(tmp_path, music_dir=str(tmp_path / "music"))
+    splits = [{r.id: r.split for r in BackgroundBank.build(cfg, seed=s).recordings if r.kind == "music"} for s in (0, 1, 7)]
+    assert splits[0] == splits[1] == splits[2]
+    assert set(splits[0].values()) == set(SPLITS)
+    other = {r.id: r.split for r in BackgroundBank.build(replace(cfg, file_split_seed=5), seed=0).recordings if r.kind == "music"}
+    assert other != splits[0], "file_split_seed does not reach the shuffle"
+
+
+def test_music_split_is_reproducible_and_cached(tmp_path):
     _music(tmp_path / "music", 6)
     cfg = config(tmp_path, music_dir=str(tmp_path / "music"))
     a = {r.id: r.split for r in BackgroundBank.build(cfg, seed=3).recordings if r.kind == "music"}
