@@ -35,7 +35,7 @@ from .selection import (
     select_renditions,
     select_species,
 )
-from .sources import Source, make_source
+from .sources import Source, SourceError, make_source
 from .splits import NO_CRY_ID, NO_CRY_RENDITION, SplitPolicy, VariantJob
 from .validate import FRAME_SECONDS, CryError, load_cry
 from .writer import SplitWriter, atomic_folder, check_output
@@ -84,6 +84,7 @@ class _Plan:
     cache: Path
     species: list[Species]
     renditions: list[str]
+    forms: bool
     policy: SplitPolicy
     background_config: Any
     bank: Any
@@ -105,7 +106,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
     # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order;
     # the no_cry class (the last label) comes after the species.
-    refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition))
+    refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition, r.form_id))
     tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), plan.policy.jobs(r)) for r in refs]
     label_names = [s.name for s in labelled]
     if build_config.no_cry_variants:
@@ -129,6 +130,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
             versions=_versions(),
             pitch_semitones=tuple(maker.config.pitch_semitones),
             data_dir=tmp / "data",
+            form_cries=sum(1 for r in refs if r.form_id),
         )
         (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
     result = BuildResult(plan.target, counts, missing, time.perf_counter() - start, variant_seconds, plan.http.requests)
@@ -150,6 +152,8 @@ def _plan(source_config: SourceConfig, build_config: BuildConfig) -> _Plan:
         HttpConfig(cache_dir=str(cache), max_concurrency=build_config.max_concurrency, retries=build_config.http_retries)
     )
     source = make_source(source_config, http)
+    if source_config.forms and not source.has_forms:
+        raise SourceError(f"--forms: source {source.name} knows no alternate forms; expected --source pokeapi")
     species, renditions = _select(source, ids, generations, requested_renditions, build_config.holdout_rendition)
     policy = SplitPolicy(
         variants_per_cry=build_config.variants_per_cry,
@@ -166,18 +170,24 @@ def _plan(source_config: SourceConfig, build_config: BuildConfig) -> _Plan:
         cache_dir=str(cache / "backgrounds"),
     )
     bank = BackgroundBank.build(background_config, seed=build_config.seed)  # fails fast on an unusable music folder
-    return _Plan(source, http, target, cache, species, renditions, policy, background_config, bank)
+    return _Plan(source, http, target, cache, species, renditions, source_config.forms, policy, background_config, bank)
 
 
 def _gather_cries(plan: _Plan, build_config: BuildConfig) -> tuple[list[CryRef], dict[str, np.ndarray], list[tuple[str, str]]]:
     """Download and validate the selected cries: the usable refs, their samples by URL, and the failures."""
     refs = plan.source.cry_refs(plan.species, plan.renditions)
-    cries, missing = download_cries(plan.source, refs)
+    forms = plan.source.form_refs(plan.species, plan.renditions) if plan.forms else []
+    cries, missing = download_cries(plan.source, refs + forms)
+    form_urls = {r.url for r in forms}
+    absent = [url for url, reason in missing if url in form_urls and reason.startswith("HTTP 404")]
+    if absent:  # most forms share their species' cry and have no file of their own
+        logger.info("%d of %d alternate forms have no cry file; skipped", len(absent), len(forms))
+        missing = [(url, reason) for url, reason in missing if url not in set(absent)]
     if missing and not build_config.allow_missing:
         raise BuildError(_failure_report(missing, len(refs), plan.cache))
     if missing:
         logger.warning("%s", _failure_report(missing, len(refs), plan.cache, allowed=True))
-    refs = [r for r in refs if r.url in cries]
+    refs = _distinct_cries([r for r in refs + forms if r.url in cries], cries)
     if not refs:
         raise BuildError("no usable cry: every download or validation failed (see above)")
     if build_config.holdout_rendition and all(r.rendition == build_config.holdout_rendition for r in refs):
@@ -237,6 +247,20 @@ def _select(
         if len(renditions) < 2:
             raise SelectionError(f"--holdout-rendition {holdout!r} needs another rendition for train; got only {renditions}")
     return species, renditions
+
+
+def _distinct_cries(refs: list[CryRef], cries: dict[str, np.ndarray]) -> list[CryRef]:
+    """Drop a form's cry that is the same sound as one already taken for its species and rendition."""
+    out, seen = [], {}
+    for ref in sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition, r.form_id)):
+        taken = seen.setdefault((ref.species.pokedex_id, ref.rendition), [])
+        samples = cries[ref.url]
+        if ref.form_id and any(len(t) == len(samples) and np.array_equal(t, samples) for t in taken):
+            logger.info("%s: the same cry as its species' own; skipped", ref.url)
+            continue
+        taken.append(samples)
+        out.append(ref)
+    return out
 
 
 def download_cries(source: Source, refs: list[CryRef]) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
@@ -321,7 +345,7 @@ def _make_task_rows(task: OriginalTask) -> list[tuple[VariantJob, dict]]:
             {
                 "audio": {
                     "bytes": encode_wav(audio, SAMPLE_RATE),
-                    "path": f"{job.pokedex_id:04d}_{job.rendition}_{job.split}_{job.index:03d}.wav",
+                    "path": f"{job.cry_id:04d}_{job.rendition}_{job.split}_{job.index:03d}.wav",
                 },
                 "condition": job.condition,
                 "background_kind": variant.background_kind,

@@ -49,6 +49,8 @@ class CardInfo:
     pitch_semitones: tuple[float, float] = (-1.0, 1.0)
     data_dir: Path | None = None
     """The written ``data/`` folder: its parquet files give each split's size in bytes."""
+    form_cries: int = 0
+    """Alternate forms' cries taken as more originals of their species (``--forms``)."""
 
 
 def split_bytes(data_dir: Path | None, split: str) -> tuple[int, int]:
@@ -154,11 +156,17 @@ def build_section(info: CardInfo) -> list[str]:
     return lines
 
 
+def _forms_text(n: int) -> str:
+    return f", plus {n} cr{'y of an alternate form' if n == 1 else 'ies of alternate forms'}, each labelled as its species"
+
+
 def render_card(info: CardInfo) -> str:
     """The whole README.md."""
     lines = ["---", card_yaml(info).strip(), "---", "", "# Pokémon cries, as a phone hears them", ""]
     lines += [
-        f"Cries of {info.n_species} Pokémon species ({', '.join(info.renditions)} renditions), each as a clean copy and "
+        f"Cries of {info.n_species} Pokémon species ({', '.join(info.renditions)} renditions"
+        + (_forms_text(info.form_cries) if info.form_cries else "")
+        + "), each as a clean copy and "
         "as variants made the way a phone hears a game, a TV or a speaker: time stretch, pitch shift "
         f"({info.pitch_semitones[0]:+g} to {info.pitch_semitones[1]:+g} semitones, small so evolution lines that share a "
         "base cry stay apart), high/low-pass filters and background sound at a drawn SNR, then a "

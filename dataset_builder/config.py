@@ -39,6 +39,13 @@ class SourceConfig:
     renditions: str | None = field(
         default=None, metadata=_help("Cry renditions, e.g. latest,legacy (default: every one the source has).")
     )
+    forms: bool = field(
+        default=False,
+        metadata=_help(
+            "Also take the cries of the selected species' alternate forms (PokeAPI ids >= 10001, source pokeapi) as "
+            "more originals of their species; a form without a cry file, or whose cry is its species' own, is skipped."
+        ),
+    )
 
 
 @dataclass

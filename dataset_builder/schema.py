@@ -32,11 +32,13 @@ def name_column(lang: str) -> str:
 
 @dataclass
 class CryRef:
-    """Where one rendition of one species' cry lives."""
+    """Where one rendition of one species' cry lives (or of one of its alternate forms: ``form_id``)."""
 
     species: Species
     rendition: str
     url: str
+    form_id: int = 0
+    """PokeAPI pokemon id of an alternate form whose cry this is (≥ 10001); 0: the species' own cry."""
 
 
 def features(label_names: list[str]):

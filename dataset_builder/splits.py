@@ -1,9 +1,10 @@
 """Leak-free splits: which variants of which original go to train, validation and test.
 
-Every original cry (one species, one rendition) appears in every split: a clean copy in each, plus its
-``variants_per_cry`` augmented/capture variants shared out by :meth:`SplitPolicy.counts` (70/15/15 by
-default). What keeps test honest is everything *around* the cry: each variant draws from a random stream
-of its own, seeded by (seed, split, Pokédex id, rendition, index), so no stream is shared between splits,
+Every original cry (one species, one rendition, or an alternate form's cry) appears in every split: a clean copy
+in each, plus its ``variants_per_cry`` augmented/capture variants shared out by :meth:`SplitPolicy.counts` (70/15/15
+by default). What keeps test honest is everything *around* the cry: each variant draws from a random stream
+of its own, seeded by (seed, split, cry id, rendition, index), where the cry id is the Pokédex id or a form's
+PokeAPI pokemon id, so no stream is shared between splits or between cries,
 and the :class:`~dataset_builder.variants.VariantMaker` picks backgrounds and rooms from the pool of the split
 it is given (pools are disjoint). ``holdout_rendition`` puts every variant of one rendition in test only.
 """
@@ -33,10 +34,17 @@ class VariantJob:
     index: int
     """0 is the clean copy; 1.. are the augmented/capture variants of this split."""
     condition: str
+    form_id: int = 0
+    """An alternate form's PokeAPI pokemon id (its cry is another original of the species); 0: the species' own."""
+
+    @property
+    def cry_id(self) -> int:
+        """Which cry: the form's id, else the Pokédex id (the PokeAPI pokemon id of the species' default form)."""
+        return self.form_id or self.pokedex_id
 
     def entropy(self, seed: int) -> tuple[int, ...]:
         """The random stream's identity: independent of process count and of build order."""
-        return (seed, SPLITS.index(self.split), self.pokedex_id, zlib.crc32(self.rendition.encode()), self.index)
+        return (seed, SPLITS.index(self.split), self.cry_id, zlib.crc32(self.rendition.encode()), self.index)
 
     def rng(self, seed: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.entropy(seed)))
@@ -76,9 +84,9 @@ class SplitPolicy:
         counts = self.counts(ref.rendition)
         out = []
         for split in splits:
-            out.append(VariantJob(ref.species.pokedex_id, ref.rendition, split, 0, "clean"))
+            out.append(VariantJob(ref.species.pokedex_id, ref.rendition, split, 0, "clean", ref.form_id))
             for k, condition in enumerate(self.conditions(counts[split]), start=1):
-                out.append(VariantJob(ref.species.pokedex_id, ref.rendition, split, k, condition))
+                out.append(VariantJob(ref.species.pokedex_id, ref.rendition, split, k, condition, ref.form_id))
         return out
 
     def no_cry_jobs(self) -> list[VariantJob]:

@@ -50,7 +50,11 @@ def _csv(header: list[str], rows: list[list]) -> bytes:
     return buf.getvalue().encode()
 
 
-def pokeapi_csvs(species: list[FakeSpecies] = SPECIES) -> dict[str, bytes]:
+FORMS = {10100: 25}
+"""Alternate forms in pokemon.csv (PokeAPI pokemon id → species id); no cry file is served for them by default."""
+
+
+def pokeapi_csvs(species: list[FakeSpecies] = SPECIES, forms: dict[int, int] = FORMS) -> dict[str, bytes]:
     """``<table>.csv`` → bytes, with the columns PokeAPI's export has (and a few it has that we ignore)."""
     lang_id = {ident: i for i, ident in LANGUAGES}
     return {
@@ -67,12 +71,13 @@ def pokeapi_csvs(species: list[FakeSpecies] = SPECIES) -> dict[str, bytes]:
         "pokemon.csv": _csv(
             ["id", "identifier", "species_id", "height", "weight", "base_experience", "order", "is_default"],
             [[s.pokedex_id, s.identifier, s.pokedex_id, 1, 1, 1, s.pokedex_id, 1] for s in species]
-            + [[10100, "pikachu-alt", 25, 1, 1, 1, 999, 0]],
+            + [[form, f"form-{form}", sid, 1, 1, 1, form, 0] for form, sid in forms.items()],
         ),
         "types.csv": _csv(["id", "identifier", "generation_id", "damage_class_id"], [[i, t, 1, 2] for i, t in TYPES.items()]),
         "pokemon_types.csv": _csv(
             ["pokemon_id", "type_id", "slot"],
-            [[s.pokedex_id, t, slot] for s in species for slot, t in enumerate(s.types, start=1)] + [[10100, 11, 1]],
+            [[s.pokedex_id, t, slot] for s in species for slot, t in enumerate(s.types, start=1)]
+            + [[form, 11, 1] for form in forms],
         ),
     }
 
@@ -84,13 +89,16 @@ def cry_audio(species: FakeSpecies, rendition: str, fmt: str = "ogg", sample_rat
     return audio_bytes(fake_cry(index, seconds, sample_rate=sample_rate, seed=index), sample_rate, fmt)
 
 
-def serve_pokeapi(httpserver, species: list[FakeSpecies] = SPECIES, renditions=("latest", "legacy"), overrides=None) -> dict[str, str]:
+def serve_pokeapi(
+    httpserver, species: list[FakeSpecies] = SPECIES, renditions=("latest", "legacy"), overrides=None, forms=FORMS
+) -> dict[str, str]:
     """Register the CSVs and cries on ``httpserver``; returns the three base URLs as the CLI takes them.
 
-    ``overrides`` maps a cry path (``latest/25.ogg``) to bytes, or to an HTTP status to answer instead.
+    ``overrides`` maps a cry path (``latest/25.ogg``, or a form's ``latest/10100.ogg``) to bytes, or to an HTTP
+    status to answer instead.
     """
     overrides = overrides or {}
-    for name, data in pokeapi_csvs(species).items():
+    for name, data in pokeapi_csvs(species, forms).items():
         httpserver.expect_request(f"/pokeapi/data/v2/csv/{name}").respond_with_data(data, content_type="text/csv")
     for s in species:
         for rendition in renditions:
@@ -103,6 +111,13 @@ def serve_pokeapi(httpserver, species: list[FakeSpecies] = SPECIES, renditions=(
                 httpserver.expect_request(path).respond_with_data(value, content_type="audio/ogg")
             elif key not in overrides:
                 httpserver.expect_request(path).respond_with_data(cry_audio(s, rendition), content_type="audio/ogg")
+    for form in forms:
+        value = overrides.get(f"latest/{form}.ogg")
+        path = f"/cries/cries/pokemon/latest/{form}.ogg"
+        if isinstance(value, int):
+            httpserver.expect_request(path).respond_with_data("nope", status=value)
+        elif value is not None:
+            httpserver.expect_request(path).respond_with_data(value, content_type="audio/ogg")
     return {
         "pokeapi_url": httpserver.url_for("/pokeapi"),
         "cries_url": httpserver.url_for("/cries"),

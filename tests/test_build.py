@@ -19,7 +19,7 @@ from dataset_builder.build import BuildError, build
 from dataset_builder.cli import main
 from dataset_builder.config import BuildConfig, SourceConfig
 from dataset_builder.schema import NAME_LANGUAGES, SPLITS, features, name_column
-from tests.fake_sources import SPECIES, serve_pokeapi
+from tests.fake_sources import SPECIES, cry_audio, serve_pokeapi
 from tests.synthetic import audio_bytes, fake_cry
 
 THREE = SPECIES[:3]  # Bulbasaur, Charmander, Pikachu
@@ -482,3 +482,47 @@ def test_a_no_cry_class_holds_captures_of_each_splits_own_background_sounds(firs
     assert len(species_rows) == 6 * (1 + 1)
     assert "`no_cry` class holds 10 recordings" in (result.output / "README.md").read_text()
     assert files(build_no_cry(tmp_path / "b").output) == files(result.output)
+
+
+def test_forms_add_their_own_cries_to_their_species_and_skip_copies_and_absent_files(httpserver, tmp_path, cache):
+    """--forms: a form with a cry of its own gives more rows of its species (own random streams); a form whose file
+    is its species' cry, or that has no file (404), adds nothing; without --forms no form is fetched."""
+    from datasets import load_dataset
+
+    pikachu = next(s for s in THREE if s.pokedex_id == 25)
+    own = audio_bytes(fake_cry(40, 0.9, sample_rate=22_050, seed=40), 22_050, "ogg")
+    forms = {10100: 25, 10101: 25, 10102: 4}
+    overrides = {"latest/10100.ogg": own, "latest/10101.ogg": cry_audio(pikachu, "latest"), "latest/10102.ogg": 404}
+    urls = serve_pokeapi(httpserver, THREE, overrides=overrides, forms=forms)
+    source, config = configs(urls, tmp_path / "forms", cache)
+    source.forms = True
+    result = build(source, config)
+    ds = load_dataset(str(result.output), cache_dir=str(tmp_path / "hf"))
+    test = ds["test"]
+    assert test.features["label"].names == ["Bulbasaur", "Charmander", "Pikachu"], "a form is not a class of its own"
+    urls_by_species = {}
+    for row in test.select_columns(["pokedex_id", "source_url"]):
+        urls_by_species.setdefault(row["pokedex_id"], set()).add(row["source_url"].rsplit("/cries/pokemon/", 1)[1])
+    assert urls_by_species[25] == {"latest/25.ogg", "legacy/25.ogg", "latest/10100.ogg"}
+    assert urls_by_species[4] == {"latest/4.ogg", "legacy/4.ogg"}
+    assert sum(result.counts["test"].values()) == 7 * (1 + 1), "7 originals, a clean copy and 1 variant each in test"
+    form_rows = [r for r in ds["train"] if r["source_url"].endswith("/10100.ogg")]
+    own_rows = [r for r in ds["train"] if r["source_url"].endswith("latest/25.ogg")]
+    assert len(form_rows) == len(own_rows) == 3 and all(r["label"] == 2 for r in form_rows)
+    streams = {json.loads(r["recipe"])["stream"][2] for r in form_rows}
+    assert streams == {10100}, "a form's variants draw from streams of its own"
+    card = (result.output / "README.md").read_text()
+    assert "plus 1 cry of an alternate form" in card and "--forms" in card
+
+    source.forms = False
+    plain = build(source, BuildConfig(output=str(tmp_path / "plain"), variants_per_cry=VARIANTS, seed=0, cache_dir=str(cache)))
+    assert sum(plain.counts["test"].values()) == 6 * 2
+
+
+def test_forms_need_a_source_that_has_them(tmp_path):
+    folder = tmp_path / "cries"
+    folder.mkdir()
+    (folder / "25.wav").write_bytes(audio_bytes(fake_cry(25, 1.0), 16_000, "wav"))
+    with pytest.raises(ValueError, match="--forms: source folder knows no alternate forms"):
+        build(SourceConfig(source="folder", folder=str(folder), forms=True),
+              BuildConfig(output=str(tmp_path / "o"), variants_per_cry=VARIANTS, cache_dir=str(tmp_path / "cache")))

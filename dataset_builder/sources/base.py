@@ -24,6 +24,8 @@ class Source(ABC):
     name: ClassVar[str]
     renditions: ClassVar[tuple[str, ...]]
     """Renditions this source can offer, default order first."""
+    has_forms: ClassVar[bool] = False
+    """Whether :meth:`form_refs` knows alternate forms' cries (``--forms``)."""
 
     def __init__(self, config: SourceConfig, http: HttpClient):
         self.config = config
@@ -50,6 +52,10 @@ class Source(ABC):
         if skipped:
             logger.info("%s: %d (species, rendition) pairs have no cry in this source by design; skipped", self.name, skipped)
         return refs
+
+    def form_refs(self, species: Sequence[Species], renditions: Sequence[str]) -> list[CryRef]:
+        """The cries of the species' alternate forms that may exist (a missing file is skipped, not an error)."""
+        raise SourceError(f"--forms: source {self.name} knows no alternate forms; expected --source pokeapi")
 
     def fetch(self, refs: Sequence[CryRef]) -> dict[str, bytes | DownloadError]:
         """The raw bytes of each cry by URL (cached); failures are returned, not raised."""

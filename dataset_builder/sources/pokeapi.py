@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
-from ..schema import Species
+from ..schema import CryRef, Species
 from .base import Source, SourceError
 
 CSV_PATH = "data/v2/csv"
@@ -37,6 +38,7 @@ class PokeapiSource(Source):
 
     name = "pokeapi"
     renditions = ("latest", "legacy")
+    has_forms = True
 
     def csv(self, table: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
         """Rows of ``<pokeapi-url>/data/v2/csv/<table>.csv``, checked to have ``columns``."""
@@ -54,10 +56,12 @@ class PokeapiSource(Source):
         for r in self.csv("pokemon_species_names", ("pokemon_species_id", "local_language_id", "name")):
             if r["name"] and r["local_language_id"] in languages:
                 names.setdefault(int(r["pokemon_species_id"]), {})[languages[r["local_language_id"]]] = r["name"]
-        default_form = {}
+        default_form, forms = {}, {}
         for r in self.csv("pokemon", ("id", "species_id", "is_default")):
             if r["is_default"] == "1":
                 default_form[int(r["species_id"])] = int(r["id"])
+            else:
+                forms.setdefault(int(r["species_id"]), []).append(int(r["id"]))
         type_names = {r["id"]: r["identifier"] for r in self.csv("types", ("id", "identifier"))}
         types: dict[int, list[tuple[int, str]]] = {}
         for r in self.csv("pokemon_types", ("pokemon_id", "type_id", "slot")):
@@ -77,6 +81,7 @@ class PokeapiSource(Source):
                 )
             )
         self._cry_ids = {sid: default_form.get(sid, sid) for sid in (s.pokedex_id for s in out)}
+        self._form_ids = {sid: sorted(ids) for sid, ids in forms.items()}
         return sorted(out, key=lambda s: s.pokedex_id)
 
     def sprite_url(self, pokedex_id: int) -> str:
@@ -92,6 +97,18 @@ class PokeapiSource(Source):
             return None
         cry_id = getattr(self, "_cry_ids", {}).get(species.pokedex_id, species.pokedex_id)
         return f"{self.config.cries_url.rstrip('/')}/cries/pokemon/{rendition}/{cry_id}.ogg"
+
+
+    def form_refs(self, species: Sequence[Species], renditions: Sequence[str]) -> list[CryRef]:
+        """``latest`` cries of every alternate form of ``species`` (PokeAPI/cries has no ``legacy`` form cries)."""
+        if "latest" not in renditions:
+            return []
+        base = self.config.cries_url.rstrip("/")
+        return [
+            CryRef(sp, "latest", f"{base}/cries/pokemon/latest/{form}.ogg", form_id=form)
+            for sp in species
+            for form in getattr(self, "_form_ids", {}).get(sp.pokedex_id, [])
+        ]
 
 
 def enrich(species: list[Species], source: Source) -> list[Species]:
