@@ -71,16 +71,16 @@ def main() -> None:
     own_train = music_ids(split_rows(args.dataset, "train"))
     other_train = music_ids(split_rows(args.train_from, "train"))
     result = {"dataset": str(args.dataset), "train_from": str(args.train_from)}
+    rows, leaked = {}, {}
     for split in ("validation", "test"):
-        rows = split_rows(args.dataset, split)
-        held = music_ids(rows)
-        leaked = held & (own_train | other_train)
+        rows[split] = split_rows(args.dataset, split)
+        held = music_ids(rows[split])
+        leaked[split] = held & (own_train | other_train)
         print(f"{split}-split music files: {len(held)}; in {args.dataset}'s train split: {len(held & own_train)}; "
-              f"in {args.train_from}'s train split: {len(held & other_train)}: {', '.join(sorted(leaked)) or '-'}")
-        result[split] = {"music": sorted(held), "leaked": sorted(leaked)}
-    test = rows
+              f"in {args.train_from}'s train split: {len(held & other_train)}: {', '.join(sorted(leaked[split])) or '-'}")
+        result[split] = {"music": sorted(held), "leaked": sorted(leaked[split])}
     if args.recordings:
-        table = leak_table(test, leaked, pd.read_csv(args.recordings))
+        table = leak_table(rows["test"], leaked["test"], pd.read_csv(args.recordings))
         print("\ntop-1 % (recordings) by SNR band")
         print("| recordings | " + " | ".join(table.columns) + " |")
         print("| --- |" + " ---: |" * len(table.columns))

@@ -104,7 +104,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
     maker = VariantMaker(augment_config, plan.bank, seed=build_config.seed)  # simulates rooms (cached)
     labelled = sorted({r.species.pokedex_id: r.species for r in refs}.values(), key=lambda s: s.pokedex_id)
     label_of = {s.pokedex_id: i for i, s in enumerate(labelled)}
-    # Rows are sorted by (split, Pokédex id, rendition, index): tasks in (id, rendition) order, jobs in index order;
+    # Rows are sorted by (split, Pokédex id, rendition, form, index): tasks in (id, rendition, form) order, jobs in index order;
     # the no_cry class (the last label) comes after the species.
     refs = sorted(refs, key=lambda r: (r.species.pokedex_id, r.rendition, r.form_id))
     tasks = [OriginalTask(cries[r.url], _constant_columns(r, label_of[r.species.pokedex_id]), plan.policy.jobs(r)) for r in refs]
@@ -179,14 +179,15 @@ def _gather_cries(plan: _Plan, build_config: BuildConfig) -> tuple[list[CryRef],
     forms = plan.source.form_refs(plan.species, plan.renditions) if plan.forms else []
     cries, missing = download_cries(plan.source, refs + forms)
     form_urls = {r.url for r in forms}
-    absent = [url for url, reason in missing if url in form_urls and reason.startswith("HTTP 404")]
+    absent = {url for url, reason in missing if url in form_urls and reason.startswith("HTTP 404")}
     if absent:  # most forms share their species' cry and have no file of their own
         logger.info("%d of %d alternate forms have no cry file; skipped", len(absent), len(forms))
-        missing = [(url, reason) for url, reason in missing if url not in set(absent)]
+        missing = [(url, reason) for url, reason in missing if url not in absent]
+    total = len(refs) + len(forms) - len(absent)
     if missing and not build_config.allow_missing:
-        raise BuildError(_failure_report(missing, len(refs), plan.cache))
+        raise BuildError(_failure_report(missing, total, plan.cache))
     if missing:
-        logger.warning("%s", _failure_report(missing, len(refs), plan.cache, allowed=True))
+        logger.warning("%s", _failure_report(missing, total, plan.cache, allowed=True))
     refs = _distinct_cries([r for r in refs + forms if r.url in cries], cries)
     if not refs:
         raise BuildError("no usable cry: every download or validation failed (see above)")

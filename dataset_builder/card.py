@@ -205,7 +205,7 @@ def render_card(info: CardInfo) -> str:
         "- `pokedex_id`, `name_<lang>` (" + ", ".join(NAME_LANGUAGES) + "; the English name when a language lacks one), "
         "`types`, `generation`, `rendition`, `sprite_url`, `source_url` (the original cry).",
         "- `condition` (clean / augmented / capture), `background_kind`, `background_id`, `snr_db`, and `recipe`: JSON with "
-        "every drawn parameter and the variant's random stream (`stream`: seed, split, Pokédex id, rendition, index).",
+        "every drawn parameter and the variant's random stream (`stream`: seed, split, cry id, rendition, index; the cry id is the Pokédex id, or a form's PokeAPI id).",
         "",
     ]
     lines += build_section(info)

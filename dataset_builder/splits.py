@@ -109,7 +109,7 @@ class SplitPolicy:
             "go through the full capture chain (loudspeaker, room, microphone, codec), the rest through the four "
             "augmentation families only. The cry itself is in every split: test measures robustness to what is around "
             "it, not to unseen cries. Every variant draws from its own random stream, seeded by "
-            "(seed, split, Pokédex id, rendition, index); background recordings and simulated rooms come from "
+            "(seed, split, cry id, rendition, index); background recordings and simulated rooms come from "
             "per-split pools, so none used in train appears in validation or test."
         )
         if self.no_cry_variants:

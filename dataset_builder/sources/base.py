@@ -54,8 +54,9 @@ class Source(ABC):
         return refs
 
     def form_refs(self, species: Sequence[Species], renditions: Sequence[str]) -> list[CryRef]:
-        """The cries of the species' alternate forms that may exist (a missing file is skipped, not an error)."""
-        raise SourceError(f"--forms: source {self.name} knows no alternate forms; expected --source pokeapi")
+        """The cries of the species' alternate forms that may exist (a missing file is skipped, not an error);
+        none for a source without forms (``has_forms`` False: the build refuses ``--forms`` before any download)."""
+        return []
 
     def fetch(self, refs: Sequence[CryRef]) -> dict[str, bytes | DownloadError]:
         """The raw bytes of each cry by URL (cached); failures are returned, not raised."""

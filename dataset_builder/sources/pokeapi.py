@@ -98,7 +98,6 @@ class PokeapiSource(Source):
         cry_id = getattr(self, "_cry_ids", {}).get(species.pokedex_id, species.pokedex_id)
         return f"{self.config.cries_url.rstrip('/')}/cries/pokemon/{rendition}/{cry_id}.ogg"
 
-
     def form_refs(self, species: Sequence[Species], renditions: Sequence[str]) -> list[CryRef]:
         """``latest`` cries of every alternate form of ``species`` (PokeAPI/cries has no ``legacy`` form cries)."""
         if "latest" not in renditions:
