@@ -25,6 +25,13 @@ AUDIOSET_MEAN = -4.2677393
 AUDIOSET_STD = 4.5689974
 """log-mel. AudioSet's fbank standard deviation (ASTFeatureExtractor's default)."""
 
+BAND_NORMALISATIONS = ("none", "mean")
+"""Per-band normalisation of a window's log-mel before the global one. "mean" subtracts each mel band's mean over
+the window's frames (cepstral mean normalisation on the filterbank): a static filter (a loudspeaker's or a
+microphone's response) adds a constant to a band's log energy, so it cancels. Stored in the feature extractor's
+config as ``band_normalisation``; ``transformers.pipeline`` ignores the key, so only "none" models are
+``pipeline()``-compatible."""
+
 
 def num_frames(n_samples: int) -> int:
     """Fbank frames Kaldi produces for ``n_samples`` (``snip_edges=True``); 0 when under one frame."""
@@ -47,10 +54,17 @@ MIN_SAMPLES = FBANK_WINDOW_SAMPLES
 """samples. The shortest audio that yields one fbank frame (25 ms)."""
 
 
-def make_extractor(num_mel_bins: int, max_length: int = 1024, mean: float = AUDIOSET_MEAN, std: float = AUDIOSET_STD):
-    """The ``ASTFeatureExtractor`` saved beside a model (defaults: AudioSet statistics)."""
+def make_extractor(
+    num_mel_bins: int,
+    max_length: int = 1024,
+    mean: float = AUDIOSET_MEAN,
+    std: float = AUDIOSET_STD,
+    band_normalisation: str = "none",
+):
+    """The ``ASTFeatureExtractor`` saved beside a model (defaults: AudioSet statistics, no band normalisation)."""
     from transformers import ASTFeatureExtractor
 
+    extra = {} if check_band_normalisation(band_normalisation) == "none" else {"band_normalisation": band_normalisation}
     return ASTFeatureExtractor(
         num_mel_bins=int(num_mel_bins),
         max_length=int(max_length),
@@ -59,7 +73,27 @@ def make_extractor(num_mel_bins: int, max_length: int = 1024, mean: float = AUDI
         sampling_rate=SAMPLE_RATE,
         do_normalize=True,
         return_attention_mask=False,
+        **extra,
     )
+
+
+def check_band_normalisation(mode: str) -> str:
+    """``mode`` when it is one of :data:`BAND_NORMALISATIONS`, else a ValueError naming them."""
+    if mode not in BAND_NORMALISATIONS:
+        raise ValueError(f"band normalisation {mode!r}: expected one of {', '.join(BAND_NORMALISATIONS)}")
+    return mode
+
+
+def band_normalisation(extractor) -> str:
+    """The extractor's per-band normalisation (``band_normalisation`` in its config; "none" when absent)."""
+    return check_band_normalisation(getattr(extractor, "band_normalisation", "none"))
+
+
+def normalise_bands(fbank: np.ndarray, mode: str, level: float) -> np.ndarray:
+    """``fbank`` ``(frames, mels)`` with each band's mean over the frames moved to ``level`` ("mean"), or as is."""
+    if check_band_normalisation(mode) == "none" or len(fbank) == 0:
+        return fbank
+    return (fbank - fbank.mean(axis=0, keepdims=True) + np.float32(level)).astype(np.float32)
 
 
 def compute_fbank(waveform: np.ndarray, extractor) -> np.ndarray:
@@ -71,11 +105,26 @@ def compute_fbank(waveform: np.ndarray, extractor) -> np.ndarray:
     return np.asarray(extractor._extract_fbank_features(waveform, max_length=frames), dtype=np.float32)
 
 
-def pad_and_normalize(fbanks: list[np.ndarray], max_length: int, mean: float, std: float) -> np.ndarray:
-    """Batch ``(n, max_length, mels)``: zero-pad or cut raw fbanks, then AST's ``(x - mean) / (2 std)``."""
+def pad_and_normalize(
+    fbanks: list[np.ndarray], max_length: int, mean: float, std: float, bands: str = "none"
+) -> np.ndarray:
+    """Batch ``(n, max_length, mels)``: cut raw fbanks, normalise their bands (:func:`normalise_bands`, to the
+    global ``mean``), zero-pad, then AST's ``(x - mean) / (2 std)``. With ``bands="none"``, what the extractor does."""
     n_mels = fbanks[0].shape[1]
     out = np.zeros((len(fbanks), max_length, n_mels), dtype=np.float32)
     for i, fb in enumerate(fbanks):
         n = min(len(fb), max_length)
-        out[i, :n] = fb[:n]
+        out[i, :n] = normalise_bands(fb[:n], bands, mean)
     return (out - np.float32(mean)) / np.float32(2.0 * std)
+
+
+def model_inputs(windows: list[np.ndarray], extractor) -> np.ndarray:
+    """The model's ``input_values`` for 16 kHz windows: the extractor's features plus its band normalisation.
+
+    The recogniser and enrolment call this; the trainer's collator applies :func:`pad_and_normalize` to the same
+    cached fbanks, so training and the app share every step.
+    """
+    fbanks = [compute_fbank(w, extractor) for w in windows]
+    return pad_and_normalize(
+        fbanks, int(extractor.max_length), float(extractor.mean), float(extractor.std), band_normalisation(extractor)
+    )

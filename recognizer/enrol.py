@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from common.species import Species
-from frontend.audio import SAMPLE_RATE
-from frontend.fbank import window_samples
+from frontend.fbank import model_inputs, window_samples
 from frontend.windows import find_windows
 from recognizer.loading import ModelBundle, load_model
 from recognizer.model_files import save_pokedex
@@ -59,9 +58,9 @@ def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.n
     windows = [w.samples for samples in recordings for w in find_windows(samples, length)]
     if not windows:
         raise EnrolError("the reference recordings are silent; expected recordings of the sound to enrol")
-    inputs = bundle.feature_extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="pt")
+    inputs = torch.from_numpy(model_inputs(windows, bundle.feature_extractor))
     with torch.inference_mode():
-        pooled = bundle.model.audio_spectrogram_transformer(inputs["input_values"]).pooler_output
+        pooled = bundle.model.audio_spectrogram_transformer(inputs).pooler_output
         return bundle.model.classifier.layernorm(pooled).float().numpy()
 
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from common.species import NO_CRY_LABEL, Species
 from frontend.audio import MIN_CRY_SECONDS, SAMPLE_RATE, SILENCE_DBFS, int_to_float, resample, to_mono
-from frontend.fbank import window_samples
+from frontend.fbank import model_inputs, window_samples
 from frontend.levels import FRAME_SECONDS, LOUD_BELOW_PEAK_DB, frame_levels, remove_dc, sounding_span
 from frontend.windows import find_windows
 from recognizer.batching import MicroBatcher
@@ -178,8 +178,10 @@ class Recognizer:
         if not windows:
             return WindowLogits(samples, [], [], np.zeros((0, len(self.bundle.labels)), np.float32))
         kinds = [check_sound(w.samples, self.detector).kind for w in windows]
-        inputs = self.bundle.feature_extractor([w.samples for w in windows], sampling_rate=SAMPLE_RATE, return_tensors="pt")
-        return WindowLogits(samples, windows, kinds, self.batcher(inputs["input_values"]))
+        import torch
+
+        inputs = torch.from_numpy(model_inputs([w.samples for w in windows], self.bundle.feature_extractor))
+        return WindowLogits(samples, windows, kinds, self.batcher(inputs))
 
     def predict(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE, top_k: int = 5) -> Prediction:
         """Name the Pokémon in ``samples`` (any rate; mono, (n, ch) or (ch, n); float or integer PCM)."""

@@ -7,9 +7,12 @@ from frontend.audio import SAMPLE_RATE
 from frontend.fbank import (
     FBANK_HOP_SAMPLES,
     FBANK_WINDOW_SAMPLES,
+    band_normalisation,
     compute_fbank,
     frames_to_seconds,
     make_extractor,
+    model_inputs,
+    normalise_bands,
     num_frames,
     window_samples,
 )
@@ -44,3 +47,41 @@ def test_compute_fbank_is_what_the_extractor_computes_before_padding():
     assert fb.shape == (num_frames(SAMPLE_RATE), 32)
     full = extractor._extract_fbank_features(x, max_length=300)
     np.testing.assert_allclose(fb, full[: len(fb)], rtol=1e-5, atol=1e-5)
+
+
+def tone(seconds: float, level: float = 0.1) -> np.ndarray:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    chirp = np.sin(2 * np.pi * (300 + 900 * t) * t) * np.exp(-((t - seconds / 2) ** 2) / 0.1)
+    return (level * chirp + 2e-2 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
+
+
+@pytest.mark.parametrize("seconds", [0.6, 1.0, 2.5])
+def test_model_inputs_without_band_normalisation_are_the_extractors(seconds):
+    extractor = make_extractor(32, max_length=100, mean=-5.0, std=3.0)
+    windows = [tone(seconds), tone(seconds / 2, 0.5)]
+    expected = extractor(windows, sampling_rate=SAMPLE_RATE, return_tensors="np")["input_values"]
+    np.testing.assert_allclose(model_inputs(windows, extractor), expected, rtol=0, atol=1e-5)
+
+
+def test_band_normalisation_cancels_a_static_gain_and_round_trips(tmp_path):
+    from transformers import ASTFeatureExtractor
+
+    plain = make_extractor(32, max_length=100)
+    banded = make_extractor(32, max_length=100, band_normalisation="mean")
+    x = tone(0.9)
+    quieter = 0.25 * x  # a static gain: the same constant added to every band's log energy
+    assert not np.allclose(model_inputs([x], plain), model_inputs([quieter], plain), atol=1e-2)
+    np.testing.assert_allclose(model_inputs([x], banded), model_inputs([quieter], banded), atol=1e-3)
+    # a per-band offset (a coloured static filter) cancels too, whatever the band
+    fb = compute_fbank(x, banded)
+    offset = np.linspace(-6.0, 6.0, fb.shape[1], dtype=np.float32)
+    np.testing.assert_allclose(normalise_bands(fb + offset, "mean", -4.0), normalise_bands(fb, "mean", -4.0), atol=1e-4)
+    assert normalise_bands(fb, "none", -4.0) is fb
+    banded.save_pretrained(tmp_path)
+    assert band_normalisation(ASTFeatureExtractor.from_pretrained(tmp_path)) == "mean"
+    assert band_normalisation(plain) == "none" and "band_normalisation" not in plain.to_dict()
+
+
+def test_an_unknown_band_normalisation_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="band normalisation 'pcen': expected one of none, mean"):
+        make_extractor(32, band_normalisation="pcen")

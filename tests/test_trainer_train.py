@@ -289,6 +289,24 @@ def test_uncached_features_train_the_same_way(cries, work, scratch):
     assert a["max_length"] == b["max_length"] and (a["mean"], a["std"]) == pytest.approx((b["mean"], b["std"]), rel=1e-5)
 
 
+def test_band_normalisation_is_saved_inherited_and_used_by_the_recogniser(cries, work, capsys):
+    from recognizer.predict import Recognizer
+    from trainer.features import FbankCollator
+
+    banded, inherited, plain = work / "banded", work / "banded-more", work / "banded-off"
+    tiny = ["--init", "scratch", "--preset", "tiny", "--num-train-epochs", "1"]
+    assert main(["--output-dir", str(banded), *tiny, "--band-normalisation", "mean", *common(cries, work)]) == 0
+    more = ["--init", "pretrained", "--model", str(banded), "--freeze", "none", "--num-train-epochs", "1"]
+    assert main(["--output-dir", str(inherited), *more, *common(cries, work)]) == 0
+    assert main(["--output-dir", str(plain), *more, "--band-normalisation", "none", *common(cries, work)]) == 0
+    bands = [json.loads((d / "preprocessor_config.json").read_text()).get("band_normalisation") for d in (banded, inherited, plain)]
+    assert bands == ["mean", "mean", None]
+    extractor = Recognizer.from_pretrained(str(banded)).bundle.feature_extractor
+    assert FbankCollator.for_extractor(extractor).bands == "mean"
+    assert main(["--output-dir", str(work / "banded-bad"), *tiny, "--band-normalisation", "pcen", *common(cries, work)]) == 2
+    assert "band normalisation 'pcen': expected one of none, mean" in capsys.readouterr().err
+
+
 def test_a_curriculum_computes_each_split_fbanks_once(cries, work):
     """Stage 1 on some conditions reads a view of the whole train split's fbanks; stage 2 (all) reuses them."""
     cache = work / "curriculum-cache"

@@ -52,7 +52,7 @@ def training_inputs(recognizer, samples: np.ndarray, tmp_path, window: int | Non
     ds = load_from_disk(str(tmp_path / "ds"))
     extractor = recognizer.bundle.feature_extractor
     store = cached_fbanks(ds, extractor.num_mel_bins, tmp_path / "cache", window=window, desc="train")
-    batch = FbankCollator(extractor.max_length, extractor.mean, extractor.std)([{"fbank": store[0], "labels": 0}])
+    batch = FbankCollator.for_extractor(extractor)([{"fbank": store[0], "labels": 0}])
     return np.asarray(ds[0]["audio"]["array"], dtype=np.float32), batch["input_values"].numpy()
 
 
@@ -75,6 +75,19 @@ def test_a_synthetic_recording_gives_identical_model_inputs(recognizer, tmp_path
     heard = recogniser_inputs(recognizer, audio)
     assert heard.shape == trained.shape == (1, recognizer.bundle.feature_extractor.max_length, heard.shape[2])
     np.testing.assert_allclose(trained, heard, rtol=0, atol=1e-5)
+
+
+def test_band_normalised_features_are_identical_in_training_and_in_the_app(recognizer, tmp_path, rng):
+    recognizer.bundle.feature_extractor.band_normalisation = "mean"
+    try:
+        audio, trained = training_inputs(recognizer, recordings(rng)["silence around"], tmp_path, window=None)
+        heard = recogniser_inputs(recognizer, audio)
+    finally:
+        del recognizer.bundle.feature_extractor.band_normalisation
+    np.testing.assert_allclose(trained, heard, rtol=0, atol=1e-5)
+    # the bands really were normalised: every band has the same mean over the window (its frames and the padding)
+    assert np.ptp(trained[0].mean(axis=0)) < 1e-4
+    assert np.ptp(training_inputs(recognizer, audio, tmp_path / "plain", window=None)[1][0].mean(axis=0)) > 0.1
 
 
 def test_a_long_recording_trains_on_the_loudest_window_the_app_scores(recognizer, tmp_path, rng):

@@ -52,9 +52,21 @@ class ModelArguments:
     num_mel_bins: int | None = field(
         default=None, metadata={"help": "Mel bins; default: the checkpoint's or the preset's."}
     )
+    band_normalisation: str | None = field(
+        default=None,
+        metadata={
+            "help": "Per-band normalisation of each window's log-mel (frontend.fbank.BAND_NORMALISATIONS): none, or "
+            "mean (subtract each band's mean over the window: a static filter cancels; the model then needs the "
+            "recogniser, pipeline() ignores it). Default: the --model folder's, else none."
+        },
+    )
     model_cache_dir: str | None = field(default=None, metadata={"help": "Where Hub checkpoints are cached."})
 
     def __post_init__(self):
+        if self.band_normalisation is not None:
+            from frontend.fbank import check_band_normalisation
+
+            check_band_normalisation(self.band_normalisation)
         if self.init not in INIT_CHOICES:
             raise ValueError(f"--init {self.init!r}: expected one of {', '.join(INIT_CHOICES)}")
         if self.init == "scratch":

@@ -91,6 +91,8 @@ def cached_embeddings(
         "std": collator.std,
         "version": EMBEDDING_CACHE_VERSION,
     }
+    if collator.bands != "none":  # keys of existing caches stay as they were
+        payload["bands"] = collator.bands
     key = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
     folder = Path(cache_dir) / "embeddings" / key
     if (folder / "meta.json").exists():

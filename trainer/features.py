@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from frontend.audio import SAMPLE_RATE
-from frontend.fbank import compute_fbank, make_extractor, pad_and_normalize
+from frontend.fbank import band_normalisation, compute_fbank, make_extractor, pad_and_normalize
 from frontend.windows import training_example
 
 from .fbank_store import FbankStore
@@ -157,15 +157,20 @@ def audio_transform(
 
 
 class FbankCollator:
-    """Pads or cuts each raw fbank to ``max_length`` and normalises with the dataset's mean/std."""
+    """Pads or cuts each raw fbank to ``max_length`` and normalises it (bands, then the dataset's mean/std)."""
 
-    def __init__(self, max_length: int, mean: float, std: float):
-        self.max_length, self.mean, self.std = int(max_length), float(mean), float(std)
+    def __init__(self, max_length: int, mean: float, std: float, bands: str = "none"):
+        self.max_length, self.mean, self.std, self.bands = int(max_length), float(mean), float(std), bands
+
+    @classmethod
+    def for_extractor(cls, extractor) -> FbankCollator:
+        """The collator that prepares cached fbanks exactly as ``extractor`` and the recogniser prepare windows."""
+        return cls(extractor.max_length, extractor.mean, extractor.std, band_normalisation(extractor))
 
     def __call__(self, items: list[dict]) -> dict:
         import torch
 
-        x = pad_and_normalize([it["fbank"] for it in items], self.max_length, self.mean, self.std)
+        x = pad_and_normalize([it["fbank"] for it in items], self.max_length, self.mean, self.std, self.bands)
         batch = {"input_values": torch.from_numpy(x)}
         if "labels" in items[0]:
             batch["labels"] = torch.tensor([int(it["labels"]) for it in items], dtype=torch.long)

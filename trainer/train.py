@@ -276,9 +276,19 @@ def build_features(run: Run, model_args: ModelArguments, data_args: DataArgument
         mean = s1 / n
         std = float(np.sqrt(max(s2 / n - mean * mean, 1e-12)))
     max_length = model_args.max_length or F.fit_max_length(longest, run.patch, run.stride)
-    extractor = make_extractor(run.mels, max_length, mean, std)
-    logger.info("max_length %d frames (longest clip %d); fbank mean %.4f std %.4f", max_length, longest, mean, std)
+    bands = model_args.band_normalisation or inherited_band_normalisation(model_args)
+    extractor = make_extractor(run.mels, max_length, mean, std, bands)
+    logger.info("max_length %d frames (longest clip %d); fbank mean %.4f std %.4f; band normalisation %s",
+                max_length, longest, mean, std, bands)
     return Features(stores, max_length, mean, std, extractor, window)
+
+
+def inherited_band_normalisation(model_args: ModelArguments) -> str:
+    """The --model folder's band normalisation when training continues from one, else "none"."""
+    config = Path(model_args.model_name_or_path) / "preprocessor_config.json"
+    if model_args.init != "pretrained" or not config.is_file():
+        return "none"
+    return json.loads(config.read_text()).get("band_normalisation", "none")
 
 
 def build_model(run: Run, feats: Features, model_args: ModelArguments):
@@ -300,7 +310,7 @@ def build_datasets(run: Run, feats: Features, model, model_args: ModelArguments,
     from .specaugment import SpecAugment
 
     head_only = model_args.freeze == "backbone" and model_args.unfreeze_last == 0
-    collator = F.FbankCollator(feats.max_length, feats.mean, feats.std)
+    collator = F.FbankCollator.for_extractor(feats.extractor)
     if head_only and data_args.cache_embeddings and data_args.cache_features:
         with targs.main_process_first(desc="embedding cache"):
             datasets_ = {

@@ -32,7 +32,7 @@ def predict_logits(model, extractor, store, batch_size: int = 32, device=None) -
 
     from ..features import FbankCollator
 
-    collator = FbankCollator(extractor.max_length, extractor.mean, extractor.std)
+    collator = FbankCollator.for_extractor(extractor)
     device = torch.device(device or "cpu")
     model.eval().to(device)
     out = []
