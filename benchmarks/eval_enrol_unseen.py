@@ -108,16 +108,20 @@ def main() -> None:
     unseen = [i for i in parse_ids(args.ids) if i not in trained_labels]
     trained_recordings = recordings(cries_dir, trained, trained_labels, snr_db, renditions)
     before = score(Recognizer(bundle, threads=args.threads), trained_recordings)
+    names = english_names(csv_dir)
+    unseen_recordings = recordings(cries_dir, unseen, {i: names.get(i, f"#{i}") for i in unseen}, snr_db, renditions)
+    # unknown sounds: before enrolling, the model cannot name them, so every answer is wrong; "not sure" is right
+    not_enrolled = score(Recognizer(bundle, threads=args.threads), unseen_recordings)
 
-    bundle, enrolled = enrol_all(bundle, unseen, english_names(csv_dir), cries_dir, renditions)
+    bundle, enrolled = enrol_all(bundle, unseen, names, cries_dir, renditions)
     recognizer = Recognizer(bundle, threads=args.threads)  # the same bundle, its head now with the enrolled rows
     after = score(recognizer, trained_recordings)
-    unseen_scores = score(recognizer, recordings(cries_dir, list(enrolled), enrolled, snr_db, renditions))
+    unseen_scores = score(recognizer, unseen_recordings)
 
     result = {
         "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(bundle.labels),
         "trained_ids": args.trained_ids, "snr_db": list(snr_db), "renditions": list(renditions),
-        "enrolled_species": unseen_scores, "trained_before": before, "trained_after": after,
+        "enrolled_species": unseen_scores, "not_enrolled": not_enrolled, "trained_before": before, "trained_after": after,
         "seconds": round(time.perf_counter() - started, 1), "machine": platform.processor() or platform.machine(),
     }
     out = results_file(args.output, args.update)
@@ -135,8 +139,12 @@ def table(result: dict) -> str:
     heads = [f"{s:g} dB" for s in result["snr_db"]] + ["clean after a lead-in"]
     lines = ["| species | " + " | ".join(heads) + " | answered / right among answers (all) |",
              "| --- |" + " ---: |" * (len(heads) + 1)]
-    for name, key in (("enrolled, never trained", "enrolled_species"), ("trained, before enrolling", "trained_before"),
-                      ("trained, after enrolling", "trained_after")):
+    rows = (("never trained, not enrolled (every answer is wrong)", "not_enrolled"),
+            ("enrolled, never trained", "enrolled_species"), ("trained, before enrolling", "trained_before"),
+            ("trained, after enrolling", "trained_after"))
+    for name, key in rows:
+        if key not in result:  # results written before the row existed
+            continue
         s = result[key]
         cells = [cell(s["groups"].get("snr_target", {}).get(h)) for h in heads[:-1]]
         cells.append(cell(next(iter(v for k, v in s["groups"].get("condition", {}).items() if k != "capture"), None)))
