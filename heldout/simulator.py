@@ -8,6 +8,9 @@ floor 40 dB down (position and level alone). Parameters are drawn first (``draw`
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 
 from .backgrounds import Background
@@ -75,14 +78,30 @@ class HeldoutSimulator:
         return self.clean_placement.apply(cry, params), params
 
 
+def real_parts_simulator(parts_dir: str | os.PathLike, music_dir: str | os.PathLike) -> HeldoutSimulator:
+    """The held-out chain with real recorded parts where it had drawn ones: a measured loudspeaker response
+    (``parts_dir/loudspeakers``), a real hall or none (``parts_dir/rooms``) and game music that no build uses
+    (``music_dir``); microphone, AGC, placement and codecs (real GSM, MP3, Opus and AAC encoders) as before."""
+    from .measured import MeasuredResponse, MeasuredRoom, MusicBackground
+
+    parts = Path(parts_dir)
+    return HeldoutSimulator(loudspeaker=MeasuredResponse(parts / "loudspeakers"), room=MeasuredRoom(parts / "rooms"),
+                            background=MusicBackground(music_dir))
+
+
 def families(params: dict) -> dict[str, str]:
     """The condition families of a capture's parameters, for per-family scores."""
+    speaker = params["loudspeaker"]
+    if "low_cut_hz" in speaker:
+        speaker_families = {"low_cut": "≤ 300 Hz" if speaker["low_cut_hz"] <= 300 else "> 300 Hz",
+                            "high_cut": "≤ 5 kHz" if speaker["high_cut_hz"] <= 5_000 else "> 5 kHz"}
+    else:  # a measured response
+        speaker_families = {"loudspeaker": speaker["kind"]}
     return {
         "background": params["background"]["kind"] if params["snr_db"] is not None else "none",
         "room": params["room"]["kind"],
         "codec": params["codec"]["kind"],
         "agc": "on" if params["agc"]["enabled"] else "off",
-        "low_cut": "≤ 300 Hz" if params["loudspeaker"]["low_cut_hz"] <= 300 else "> 300 Hz",
-        "high_cut": "≤ 5 kHz" if params["loudspeaker"]["high_cut_hz"] <= 5_000 else "> 5 kHz",
+        **speaker_families,
         "level": "quiet (< -25 dBFS)" if params["placement"]["peak_dbfs"] < -25 else "loud (≥ -25 dBFS)",
     }

@@ -61,6 +61,32 @@ def test_heldout_and_in_distribution_side_by_side(model, cries, tmp_path):
     assert "in-distribution: n" in text and "held-out simulator: n" in text
 
 
+def test_real_parts_are_a_third_set_with_the_same_plan(model, cries, tmp_path):
+    import soundfile as sf
+
+    speaker = np.zeros(32, np.float32)
+    speaker[:3] = (1.0, -0.5, 0.25)
+    hall = (np.exp(-np.arange(4000) / 800.0) * np.random.default_rng(0).standard_normal(4000)).astype(np.float32)
+    music = (0.2 * np.random.default_rng(1).standard_normal(32000)).astype(np.float32)
+    for path, samples in (("parts/loudspeakers/phone/a.wav", speaker), ("parts/rooms/hall.wav", hall),
+                          ("music/track.wav", music)):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(tmp_path / path, samples, 16000, subtype="FLOAT")
+    out = tmp_path / "report"
+    main(["--model", str(model), "--heldout-sim", "--cries-dir", str(cries), "--ids", "1-9", "--snr-db", "20",
+          "--real-parts", str(tmp_path / "parts"), "--real-parts-music", str(tmp_path / "music"),
+          "--output-dir", str(out), "--threads", "1"])
+    report = json.loads((out / "recordings.json").read_text())
+    held, real = report["sets"]["held-out simulator"], report["sets"]["real parts"]
+    assert real["overall"]["n"] == held["overall"]["n"] == 12
+    assert real["groups"]["loudspeaker"]["phone"]["n"] == 6 and "low_cut" not in real["groups"]
+    assert {k: v["n"] for k, v in real["groups"]["background"].items()} == {"game music": 6}
+    assert report["plans"]["real parts"]["real_parts"] == str(tmp_path / "parts")
+    with open(out / "recordings_real_parts.csv", encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == 12
+    assert "real parts: n" in (out / "recordings.md").read_text()
+
+
 def test_rows_are_what_the_recogniser_answers(model, tmp_path):
     from datasets import load_from_disk
 
@@ -92,6 +118,7 @@ def test_rows_are_what_the_recogniser_answers(model, tmp_path):
         ({"heldout_sim": True}, "--cries-dir"),
         ({"heldout_sim": True, "cries_dir": "x", "snr_db": "20,loud"}, "--snr-db"),
         ({"heldout_sim": True, "cries_dir": "x", "through_recognizer": True}, "--dataset is required"),
+        ({"dataset": "d", "real_parts": "parts"}, "--real-parts adds a set to --heldout-sim"),
     ],
 )
 def test_arguments_are_checked(kwargs, message):

@@ -112,6 +112,15 @@ class EvaluateArguments:
         default=True, metadata={"help": "With --heldout-sim: also each clean cry after a 0–1.5 s lead-in at any level."}
     )
     heldout_seed: int = field(default=0, metadata={"help": "With --heldout-sim: the seed every capture derives from."})
+    real_parts: str | None = field(
+        default=None, metadata={"help": "With --heldout-sim: also a real-parts set, the held-out chain with measured "
+                                "loudspeaker and hall responses from this folder (loudspeakers/, rooms/; "
+                                "scripts/fetch_real_parts.sh) and the game music of --real-parts-music."}
+    )
+    real_parts_music: str = field(
+        default="data/music/heldout", metadata={"help": "With --real-parts: game music that no build uses "
+                                                "(scripts/fetch_music.sh writes it)."}
+    )
     heldout_validation_seed: int | None = field(
         default=None, metadata={"help": "With --recalibrate-on heldout-sim: the seed of the validation captures "
                                 "(default --heldout-seed + 1; must differ from it)."}
@@ -151,6 +160,8 @@ class EvaluateArguments:
         if self.recalibrate_on_heldout and self.validation_seed == self.heldout_seed:
             raise ValueError(f"--heldout-validation-seed {self.validation_seed} is the evaluation's --heldout-seed: "
                              "fit the calibration on another draw so that the report stays honest")
+        if self.real_parts is not None and not self.heldout_sim:
+            raise ValueError("--real-parts adds a set to --heldout-sim's; expected --heldout-sim too")
         if self.install_calibration and not self.recalibrate_on_heldout:
             raise ValueError(f"--install-calibration goes with --recalibrate-on {HELDOUT_SIM}")
         self.rendition_list = tuple(r.strip() for r in self.renditions.split(",") if r.strip())

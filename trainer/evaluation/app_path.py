@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 IN_DISTRIBUTION = "in-distribution"
 HELD_OUT = "held-out simulator"
+REAL_PARTS = "real parts"
 
 
 def _dataset_rows(args, recognizer) -> list[dict]:
@@ -40,13 +41,13 @@ def describe_plan(args, plan) -> dict:
             "snr_db": list(plan.snr_db), "clean_lead_in": plan.clean_lead_in, "seed": plan.seed}
 
 
-def heldout_set(args, recognizer, plan):
-    """The plan's recordings (a generator) for ``recognizer``'s labels."""
+def heldout_set(args, recognizer, plan, simulator=None):
+    """The plan's recordings (a generator) for ``recognizer``'s labels (``simulator``: default the held-out one)."""
     from .heldout_set import generations_by_pokedex_id, heldout_recordings, labels_by_pokedex_id
 
     pokedex = recognizer.bundle.pokedex
     label_of_id = labels_by_pokedex_id(pokedex, recognizer.bundle.labels)
-    return heldout_recordings(plan, label_of_id, generation_of_id=generations_by_pokedex_id(pokedex))
+    return heldout_recordings(plan, label_of_id, simulator, generation_of_id=generations_by_pokedex_id(pokedex))
 
 
 def dataset_set(args, recognizer):
@@ -60,12 +61,20 @@ def dataset_set(args, recognizer):
     return dataset_recordings(ds, names, recognizer.bundle.labels)
 
 
-def _heldout_rows(args, recognizer) -> tuple[list[dict], dict]:
+def _heldout_rows(args, recognizer, simulator=None) -> tuple[list[dict], dict]:
     plan = heldout_plan(args, args.heldout_seed)
-    rows = score_recordings(recognizer, heldout_set(args, recognizer, plan))
+    rows = score_recordings(recognizer, heldout_set(args, recognizer, plan, simulator))
     if not rows:
         raise ValueError(f"{args.cries_dir}: no reference cry for ids {args.ids} that the model has a label for")
     return rows, describe_plan(args, plan)
+
+
+def _real_parts_rows(args, recognizer) -> tuple[list[dict], dict]:
+    """The held-out plan through the chain with real recorded parts (:func:`heldout.simulator.real_parts_simulator`)."""
+    from heldout.simulator import real_parts_simulator
+
+    rows, plan = _heldout_rows(args, recognizer, real_parts_simulator(args.real_parts, args.real_parts_music))
+    return rows, {**plan, "real_parts": str(args.real_parts), "music": str(args.real_parts_music)}
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:
@@ -94,6 +103,10 @@ def recordings_report(args, output_dir) -> dict:
         rows, plans[HELD_OUT] = _heldout_rows(args, recognizer)
         sets[HELD_OUT] = summarise_groups(rows, RECORDING_COLUMNS)
         write_rows(out / "recordings_heldout.csv", rows)
+    if args.real_parts is not None:
+        rows, plans[REAL_PARTS] = _real_parts_rows(args, recognizer)
+        sets[REAL_PARTS] = summarise_groups(rows, RECORDING_COLUMNS)
+        write_rows(out / "recordings_real_parts.csv", rows)
     metrics = {"model": str(args.model), "threshold": recognizer.threshold, "plans": plans, "sets": sets}
     (out / "recordings.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "recordings.md").write_text(markdown_recordings(sets), encoding="utf-8")

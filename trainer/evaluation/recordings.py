@@ -22,7 +22,8 @@ CAPTURE = "capture"
 """The condition of a phone's recording through a loudspeaker (the builder's name, reused by the held-out set)."""
 RECORDING_COLUMNS = (
     "capture_snr_band", "capture_snr", "condition", "condition×rendition", "rendition", "snr_band", "snr_target",
-    "snr_target×rendition", "background_kind", "background", "codec", "room", "agc", "low_cut", "high_cut", "level",
+    "snr_target×rendition", "background_kind", "background", "codec", "room", "agc", "low_cut", "high_cut", "loudspeaker",
+    "level",
     "generation", "generation×snr_target", "generation×capture_snr_band", "generation×condition×rendition",
     "generation×capture_snr",
 )
