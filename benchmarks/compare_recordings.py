@@ -1,7 +1,7 @@
 """Models side by side, from the reports ``python -m trainer.evaluate --heldout-sim`` / ``--through-recognizer`` wrote.
 
 Each argument is ``NAME=PATH`` to a ``recordings.json``. One row per model and set (in-distribution captures of
-the builder, the held-out simulator): top-1 at 20 / 10 / 0 dB (the builder's 15–25 / 5–15 / < 5 dB capture
+the builder, the held-out simulator, its real-parts chain): top-1 at 20 / 10 / 0 dB (the builder's 15–25 / 5–15 / < 5 dB capture
 bands, the simulator's SNR targets), a clean cry after a lead-in (latest / legacy), and at ≥ 10 dB the share
 answered and the share of answers that are right. Every figure is read from the reports, none computed here.
 
@@ -18,7 +18,8 @@ import json
 from pathlib import Path
 
 BANDS = {"in-distribution": ("capture_snr_band", ("15–25 dB", "5–15 dB", "<5 dB")),
-         "held-out simulator": ("snr_target", ("20 dB", "10 dB", "0 dB"))}
+         "held-out simulator": ("snr_target", ("20 dB", "10 dB", "0 dB")),
+         "real parts": ("snr_target", ("20 dB", "10 dB", "0 dB"))}
 LEAD_IN = ("clean cry after a lead-in / latest", "clean cry after a lead-in / legacy")
 
 

@@ -21,15 +21,19 @@ def test_tables_overall_and_by_generation(tmp_path):
             {"label": "C", "guesses": ["C"], "answered": True, "generation": "2", "condition": "clean cry after a lead-in",
              "rendition": "legacy"}]
     report = tmp_path / "recordings.json"
-    report.write_text(json.dumps({"sets": {"held-out simulator": summarise_groups(rows, RECORDING_COLUMNS)}}))
+    summary = summarise_groups(rows, RECORDING_COLUMNS)
+    report.write_text(json.dumps({"sets": {"held-out simulator": summary, "real parts": summary}}))
 
     def table(*flags):
         out = subprocess.run([sys.executable, "benchmarks/compare_recordings.py", f"m={report}", *flags], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout
         return [line for line in out.splitlines() if line.startswith("| m |")]
 
-    assert table() == ["| m | held-out simulator | 66.7 % | 100.0 % | 100.0 % | – / 100.0 % | 75.0 % / 66.7 % |"]
+    assert table() == [f"| m | {s} | 66.7 % | 100.0 % | 100.0 % | – / 100.0 % | 75.0 % / 66.7 % |"
+                       for s in ("held-out simulator", "real parts")]
     assert table("--by-generation") == [
         "| m | held-out simulator | 1 | 3 | 50.0 % | – | 100.0 % | – / – | 100.0 % / 50.0 % |",
         "| m | held-out simulator | 2 | 3 | 100.0 % | 100.0 % | – | – / 100.0 % | 50.0 % / 100.0 % |",
+        "| m | real parts | 1 | 3 | 50.0 % | – | 100.0 % | – / – | 100.0 % / 50.0 % |",
+        "| m | real parts | 2 | 3 | 100.0 % | 100.0 % | – | – / 100.0 % | 50.0 % / 100.0 % |",
     ]
