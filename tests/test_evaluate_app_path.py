@@ -85,6 +85,12 @@ def test_real_parts_are_a_third_set_with_the_same_plan(model, cries, tmp_path):
     with open(out / "recordings_real_parts.csv", encoding="utf-8") as f:
         assert len(list(csv.DictReader(f))) == 12
     assert "real parts: n" in (out / "recordings.md").read_text()
+    alone = tmp_path / "alone"  # the real-parts set alone: the same recordings, the same answers
+    main(["--model", str(model), "--cries-dir", str(cries), "--ids", "1-9", "--snr-db", "20",
+          "--real-parts", str(tmp_path / "parts"), "--real-parts-music", str(tmp_path / "music"),
+          "--output-dir", str(alone), "--threads", "1"])
+    assert list(json.loads((alone / "recordings.json").read_text())["sets"]) == ["real parts"]
+    assert (alone / "recordings_real_parts.csv").read_text() == (out / "recordings_real_parts.csv").read_text()
 
 
 def test_rows_are_what_the_recogniser_answers(model, tmp_path):
@@ -118,7 +124,7 @@ def test_rows_are_what_the_recogniser_answers(model, tmp_path):
         ({"heldout_sim": True}, "--cries-dir"),
         ({"heldout_sim": True, "cries_dir": "x", "snr_db": "20,loud"}, "--snr-db"),
         ({"heldout_sim": True, "cries_dir": "x", "through_recognizer": True}, "--dataset is required"),
-        ({"dataset": "d", "real_parts": "parts"}, "--real-parts adds a set to --heldout-sim"),
+        ({"dataset": "d", "real_parts": "parts"}, "--real-parts and .* need --cries-dir"),
     ],
 )
 def test_arguments_are_checked(kwargs, message):

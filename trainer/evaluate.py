@@ -6,13 +6,14 @@ Two views of one model, side by side when both are asked for:
   ``metrics.json``/``metrics.md`` (overall and per rendition, condition, SNR band and background kind),
   ``per_class.csv``, the most-confused pairs and three plots (reliability, confusion with names, accuracy
   per SNR band). Probabilities use the folder's fitted temperature.
-- **the app's path** (``--through-recognizer`` and/or ``--heldout-sim``): whole recordings through
+- **the app's path** (``--through-recognizer``, ``--heldout-sim`` and/or ``--real-parts``): whole recordings through
   :class:`recognizer.predict.Recognizer` (windows, detector, calibration: what ``/predict`` runs), written as
   ``recordings.json``/``recordings.md``: top-1/top-5, the share answered and the precision of answers,
   overall and per condition. ``--through-recognizer`` scores the ``--dataset`` split (in-distribution);
   ``--heldout-sim`` the held-out simulator's captures of the reference cries in ``--cries-dir``
-  (:mod:`heldout`; needs ``pedalboard`` from requirements-dev.txt). With ``--dataset`` too, the split is
-  scored beside it.
+  (:mod:`heldout`; needs ``pedalboard`` from requirements-dev.txt); ``--real-parts DIR`` the same plan through
+  the held-out chain with real recorded parts (measured loudspeaker and hall responses, game music no build
+  uses: :func:`heldout.simulator.real_parts_simulator`). With ``--dataset`` too, the split is scored beside them.
 - **calibration for the unseen** (``--recalibrate-on heldout-sim``): the temperature and the "not sure"
   threshold fitted through the recogniser on a validation draw of the held-out simulator
   (``--heldout-validation-seed``, never the evaluation's ``--heldout-seed``), written as
@@ -113,7 +114,8 @@ class EvaluateArguments:
     )
     heldout_seed: int = field(default=0, metadata={"help": "With --heldout-sim: the seed every capture derives from."})
     real_parts: str | None = field(
-        default=None, metadata={"help": "With --heldout-sim: also a real-parts set, the held-out chain with measured "
+        default=None, metadata={"help": "Also (or, without --heldout-sim, instead) a real-parts set of the same plan "
+                                "(--cries-dir, --ids, --snr-db, --heldout-seed): the held-out chain with measured "
                                 "loudspeaker and hall responses from this folder (loudspeakers/, rooms/; "
                                 "scripts/fetch_real_parts.sh) and the game music of --real-parts-music."}
     )
@@ -148,20 +150,19 @@ class EvaluateArguments:
                 "split (validation) so that the report stays honest"
             )
         on_split = self.recalibrate_on is not None and not self.recalibrate_on_heldout
-        if self.dataset is None and (not (self.heldout_sim or self.recalibrate_on_heldout) or self.through_recognizer
+        simulated = self.heldout_sim or self.real_parts is not None
+        if self.dataset is None and (not (simulated or self.recalibrate_on_heldout) or self.through_recognizer
                                      or on_split):
             raise ValueError("--dataset is required (a builder folder or Hub id) unless --heldout-sim is given alone")
-        if (self.heldout_sim or self.recalibrate_on_heldout) and not self.cries_dir:
-            raise ValueError(f"--heldout-sim and --recalibrate-on {HELDOUT_SIM} need --cries-dir (PokeAPI's cries "
-                             "layout, e.g. ../shared/pokeapi/cries)")
+        if (simulated or self.recalibrate_on_heldout) and not self.cries_dir:
+            raise ValueError(f"--heldout-sim, --real-parts and --recalibrate-on {HELDOUT_SIM} need --cries-dir "
+                             "(PokeAPI's cries layout, e.g. ../shared/pokeapi/cries)")
         self.snr_values = _snr_list("--snr-db", self.snr_db)
         self.validation_snr_values = _snr_list("--heldout-validation-snr-db", self.heldout_validation_snr_db or self.snr_db)
         self.validation_seed = self.heldout_seed + 1 if self.heldout_validation_seed is None else self.heldout_validation_seed
         if self.recalibrate_on_heldout and self.validation_seed == self.heldout_seed:
             raise ValueError(f"--heldout-validation-seed {self.validation_seed} is the evaluation's --heldout-seed: "
                              "fit the calibration on another draw so that the report stays honest")
-        if self.real_parts is not None and not self.heldout_sim:
-            raise ValueError("--real-parts adds a set to --heldout-sim's; expected --heldout-sim too")
         if self.install_calibration and not self.recalibrate_on_heldout:
             raise ValueError(f"--install-calibration goes with --recalibrate-on {HELDOUT_SIM}")
         self.rendition_list = tuple(r.strip() for r in self.renditions.split(",") if r.strip())
@@ -172,7 +173,7 @@ class EvaluateArguments:
 
     @property
     def recognizer_mode(self) -> bool:
-        return self.through_recognizer or self.heldout_sim
+        return self.through_recognizer or self.heldout_sim or self.real_parts is not None
 
     def default_output_dir(self) -> str:
         return self.output_dir or os.path.join(self.model, "eval-heldout" if self.dataset is None else f"eval-{self.split}")
