@@ -1,7 +1,12 @@
-"""Reference cries in PokeAPI's layout: ``<cries-dir>/cries/pokemon/{latest,legacy}/<id>.ogg``."""
+"""Reference cries in PokeAPI's layout: ``<cries-dir>/cries/pokemon/{latest,legacy}/<id>.ogg``.
+
+Alternate forms (PokeAPI pokemon ids ≥ 10001, ``latest`` only) have their own files; :func:`form_cries` finds those
+that sound different from their species' cry, with PokeAPI's ``pokemon.csv`` (form id → species id).
+"""
 
 from __future__ import annotations
 
+import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +23,13 @@ class ReferenceCry:
     pokedex_id: int
     rendition: str
     path: Path
+    form_id: int | None = None
+    """An alternate form's PokeAPI pokemon id (its cry counts for ``pokedex_id``); None for the species' own cry."""
+
+    @property
+    def cry_id(self) -> int:
+        """The id the cry's file (and its random draws) go by: the form's, else the species'."""
+        return self.form_id or self.pokedex_id
 
 
 def parse_ids(spec: str) -> list[int]:
@@ -68,3 +80,37 @@ def load_cry(path: str | os.PathLike) -> np.ndarray:
     with AudioFile(str(path)).resampled_to(SAMPLE_RATE) as f:
         audio = f.read(f.frames)
     return audio.mean(axis=0).astype(np.float32)
+
+
+def alternate_forms(pokemon_csv: str | os.PathLike, ids: list[int]) -> dict[int, list[int]]:
+    """Species id → the pokemon ids of its alternate forms (``is_default`` 0), from PokeAPI's ``pokemon.csv``."""
+    wanted, forms = set(ids), {}
+    try:
+        with open(pokemon_csv, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row["is_default"] == "0" and int(row["species_id"]) in wanted:
+                    forms.setdefault(int(row["species_id"]), []).append(int(row["id"]))
+    except (OSError, KeyError, ValueError) as err:
+        raise ValueError(f"{pokemon_csv}: expected PokeAPI's pokemon.csv (id, species_id, is_default): {err}") from err
+    return forms
+
+
+def form_cries(cries_dir: str | os.PathLike, pokemon_csv: str | os.PathLike, ids: list[int]) -> tuple[list[ReferenceCry], int, int]:
+    """The ``latest`` cries of ``ids``' alternate forms that differ from their species' own; and how many forms
+    have no file and how many sound the same as their species (both left out)."""
+    folder = cry_folder(cries_dir) / "latest"
+    found, no_file, same = [], 0, 0
+    for species_id, forms in sorted(alternate_forms(pokemon_csv, ids).items()):
+        own_path = folder / f"{species_id}.ogg"
+        own = load_cry(own_path) if own_path.is_file() else None
+        for form_id in forms:
+            path = folder / f"{form_id}.ogg"
+            if not path.is_file():
+                no_file += 1
+                continue
+            cry = load_cry(path)
+            if own is not None and len(cry) == len(own) and np.allclose(cry, own, atol=1e-4):
+                same += 1
+                continue
+            found.append(ReferenceCry(species_id, "latest", path, form_id))
+    return found, no_file, same

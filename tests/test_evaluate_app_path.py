@@ -93,6 +93,38 @@ def test_real_parts_are_a_third_set_with_the_same_plan(model, cries, tmp_path):
     assert (alone / "recordings_real_parts.csv").read_text() == (out / "recordings_real_parts.csv").read_text()
 
 
+def test_alternate_forms_with_a_cry_of_their_own_count_for_their_species(model, cries, tmp_path):
+    import shutil
+
+    forms_dir = tmp_path / "cries"
+    shutil.copytree(cries, forms_dir)
+    latest = forms_dir / "cries" / "pokemon" / "latest"
+    first, second = sorted(SPECIES.values(), key=lambda i: i.pokedex_id)[:2]
+    write_audio(latest / "10001.ogg", species_cry(next(iter(SPECIES)), 0.9, seed=7))  # a cry of its own
+    shutil.copy(latest / f"{first.pokedex_id}.ogg", latest / "10002.ogg")  # the species' own cry again
+    rows = [(i.pokedex_id, i.pokedex_id, 1) for i in SPECIES.values()]
+    rows += [(10001, first.pokedex_id, 0), (10002, first.pokedex_id, 0), (10003, second.pokedex_id, 0)]  # 10003: no file
+    pokemon_csv = tmp_path / "pokemon.csv"
+    pokemon_csv.write_text("id,identifier,species_id,height,weight,base_experience,order,is_default\n"
+                           + "".join(f"{a},p{a},{b},1,1,1,{a},{d}\n" for a, b, d in rows))
+    base = ["--model", str(model), "--heldout-sim", "--cries-dir", str(forms_dir), "--ids", "1-9", "--snr-db", "20",
+            "--threads", "1"]
+    main([*base, "--output-dir", str(tmp_path / "plain")])
+    main([*base, "--forms-csv", str(pokemon_csv), "--output-dir", str(tmp_path / "forms")])
+    held = json.loads((tmp_path / "forms" / "recordings.json").read_text())["sets"]["held-out simulator"]
+    assert held["overall"]["n"] == 12 + 2  # one form (20 dB + the clean lead-in) on top of the 12
+    assert {k: v["n"] for k, v in held["groups"]["form"].items()} == {"alternate form": 2, "species' own cry": 12}
+
+    def rows_of(folder, own_only=False):
+        with open(tmp_path / folder / "recordings_heldout.csv", encoding="utf-8") as f:
+            return [(r["label"], r["guesses"], r["confidence"]) for r in csv.DictReader(f)
+                    if not own_only or r["form"] == "species' own cry"]
+
+    assert rows_of("forms", own_only=True) == rows_of("plain")  # the species' own cries keep their captures
+    with open(tmp_path / "forms" / "recordings_heldout.csv", encoding="utf-8") as f:
+        assert {r["label"] for r in csv.DictReader(f) if r["form"] == "alternate form"} == {next(iter(SPECIES))}
+
+
 def test_rows_are_what_the_recogniser_answers(model, tmp_path):
     from datasets import load_from_disk
 

@@ -113,6 +113,11 @@ class EvaluateArguments:
         default=True, metadata={"help": "With --heldout-sim: also each clean cry after a 0–1.5 s lead-in at any level."}
     )
     heldout_seed: int = field(default=0, metadata={"help": "With --heldout-sim: the seed every capture derives from."})
+    forms_csv: str | None = field(
+        default=None, metadata={"help": "With --heldout-sim / --real-parts: PokeAPI's pokemon.csv; the alternate forms "
+                                "of --ids with a latest cry of their own are captured too, counted for their species "
+                                "(a 'form' group), e.g. ../shared/pokeapi/pokeapi/data/v2/csv/pokemon.csv."}
+    )
     real_parts: str | None = field(
         default=None, metadata={"help": "Also (or, without --heldout-sim, instead) a real-parts set of the same plan "
                                 "(--cries-dir, --ids, --snr-db, --heldout-seed): the held-out chain with measured "

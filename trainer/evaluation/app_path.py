@@ -33,12 +33,13 @@ def heldout_plan(args, seed: int, snr_db=None):
     from .heldout_set import HeldoutPlan
 
     return HeldoutPlan(args.cries_dir, parse_ids(args.ids), args.rendition_list,
-                       tuple(args.snr_values if snr_db is None else snr_db), args.clean_lead_in, seed)
+                       tuple(args.snr_values if snr_db is None else snr_db), args.clean_lead_in, seed, args.forms_csv)
 
 
 def describe_plan(args, plan) -> dict:
-    return {"cries_dir": str(args.cries_dir), "ids": args.ids, "renditions": list(plan.renditions),
-            "snr_db": list(plan.snr_db), "clean_lead_in": plan.clean_lead_in, "seed": plan.seed}
+    described = {"cries_dir": str(args.cries_dir), "ids": args.ids, "renditions": list(plan.renditions),
+                 "snr_db": list(plan.snr_db), "clean_lead_in": plan.clean_lead_in, "seed": plan.seed}
+    return described if plan.pokemon_csv is None else {**described, "forms_csv": str(plan.pokemon_csv)}
 
 
 def heldout_set(args, recognizer, plan, simulator=None):

@@ -31,6 +31,8 @@ class HeldoutPlan:
     snr_db: tuple[float, ...] = (20.0, 10.0, 0.0)
     clean_lead_in: bool = True
     seed: int = 0
+    pokemon_csv: str | os.PathLike | None = None
+    """PokeAPI's ``pokemon.csv``: with it, the alternate forms' own ``latest`` cries too (counted for their species)."""
 
     def conditions(self) -> list[float | None]:
         """The SNR target of each capture condition; None marks the clean lead-in condition."""
@@ -69,7 +71,7 @@ def heldout_recordings(
 
     ``generation_of_id`` (Pokédex id → generation, e.g. :func:`generations_by_pokedex_id`) adds a ``generation`` group.
     """
-    from heldout.cries import load_cry, reference_cries
+    from heldout.cries import form_cries, load_cry, reference_cries
     from heldout.parts import SAMPLE_RATE
     from heldout.simulator import HeldoutSimulator
 
@@ -77,13 +79,18 @@ def heldout_recordings(
     cries, missing = reference_cries(plan.cries_dir, plan.ids, plan.renditions)
     if missing:
         logger.warning("%d reference cries are missing (%s …)", len(missing), ", ".join(missing[:5]))
+    if plan.pokemon_csv is not None and "latest" in plan.renditions:
+        forms, no_file, same = form_cries(plan.cries_dir, plan.pokemon_csv, plan.ids)
+        logger.info("%d alternate forms with a cry of their own (%d have no file, %d sound like their species)",
+                    len(forms), no_file, same)
+        cries += forms
     unknown = sorted({c.pokedex_id for c in cries if c.pokedex_id not in label_of_id})
     if unknown:
         logger.warning("the model has no label for %d ids (%s …): skipped", len(unknown), unknown[:5])
     for cry in (c for c in cries if c.pokedex_id in label_of_id):
         samples = load_cry(cry.path)
         for k, snr in enumerate(plan.conditions()):
-            rng = np.random.default_rng([plan.seed, cry.pokedex_id, plan.renditions.index(cry.rendition), k])
+            rng = np.random.default_rng([plan.seed, cry.cry_id, plan.renditions.index(cry.rendition), k])
             if snr is None:
                 audio, params = simulator.clean_lead_in(samples, rng)
             else:
@@ -91,4 +98,6 @@ def heldout_recordings(
             groups = _groups(snr, cry.rendition, params)
             if generation_of_id and generation_of_id.get(cry.pokedex_id):
                 groups["generation"] = str(generation_of_id[cry.pokedex_id])
+            if plan.pokemon_csv is not None:
+                groups["form"] = "alternate form" if cry.form_id else "species' own cry"
             yield Recording(audio, SAMPLE_RATE, label_of_id[cry.pokedex_id], groups)

@@ -25,7 +25,7 @@ RECORDING_COLUMNS = (
     "snr_target×rendition", "background_kind", "background", "codec", "room", "agc", "low_cut", "high_cut", "loudspeaker",
     "level",
     "generation", "generation×snr_target", "generation×capture_snr_band", "generation×condition×rendition",
-    "generation×capture_snr",
+    "generation×capture_snr", "form", "form×snr_target",
 )
 """The groups a recordings report shows (those the recordings have), in this order."""
 
