@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .parts import SAMPLE_RATE, Part, as_mono, uniform
+from .cries import load_cry
+from .parts import SAMPLE_RATE, Part, as_mono, check_range, uniform
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 """What a parts folder may hold."""
@@ -35,14 +36,11 @@ def audio_files(folder: str | os.PathLike, what: str) -> tuple[Path, ...]:
 
 @lru_cache(maxsize=256)
 def read_mono(path: Path) -> np.ndarray:
-    """A file as 16 kHz mono float32 (pedalboard's reader and resampler), read once per process."""
-    from pedalboard.io import AudioFile
-
-    with AudioFile(str(path)).resampled_to(SAMPLE_RATE) as f:
-        audio = f.read(f.frames)
-    return audio.mean(axis=0).astype(np.float32)
+    """A file as 16 kHz mono float32 (:func:`.cries.load_cry`), read once per process: parts are reused per capture."""
+    return load_cry(path)
 
 
+@lru_cache(maxsize=256)
 def impulse_response(path: Path) -> np.ndarray:
     """A measured response, scaled so its loudest frequency has unit gain (colouration without a level change)."""
     ir = read_mono(path)
@@ -82,11 +80,9 @@ class MeasuredRoom(Part):
     def __init__(self, folder: str | os.PathLike, dry_probability: float = 0.3, wet_gain_db=(-12.0, 0.0)):
         if not 0.0 <= dry_probability <= 1.0:
             raise ValueError(f"dry_probability: expected 0 to 1, got {dry_probability}")
-        lo, hi = (float(v) for v in wet_gain_db)
-        if not -40.0 <= lo <= hi <= 6.0:
-            raise ValueError(f"wet_gain_db: expected -40 <= min <= max <= 6 dB, got ({lo:g}, {hi:g})")
+        self.wet_gain_db = check_range("wet_gain_db", wet_gain_db, -40.0, 6.0, " dB")
         self.files = audio_files(folder, "measured room responses")
-        self.dry_probability, self.wet_gain_db = float(dry_probability), (lo, hi)
+        self.dry_probability = float(dry_probability)
 
     def draw(self, rng: np.random.Generator) -> dict:
         if rng.random() < self.dry_probability:
@@ -123,6 +119,6 @@ class MusicBackground(Part):
         if len(track) == 0:
             raise ValueError(f"{self.files[params['index']]}: empty; expected a music recording")
         start = int(params["start"] * len(track))
-        out = np.resize(np.roll(track, -start), n).astype(np.float32)
+        out = track[(start + np.arange(n)) % len(track)]  # only the n samples needed, wrapping round the track
         rms = float(np.sqrt(np.mean(out**2)))
         return out / np.float32(rms) if rms > 0 else out
