@@ -9,6 +9,8 @@ answered and the share of answers that are right. Every figure is read from the 
         "recipe 2=benchmarks/results/heldout_sim/recordings.json" [--output benchmarks/results/compare.md]
 
 ``--by-generation``: one row per model, set and generation instead (from the reports' ``generation×…`` groups).
+``--group COLUMN`` (e.g. ``codec``): one row per model and set, one column per value of that group, top-1 over every
+SNR: how a family hold-out (train without it, test on it) compares with its control, value by value.
 """
 
 from __future__ import annotations
@@ -53,21 +55,44 @@ def rows(name: str, report: dict, by_generation: bool = False) -> list[str]:
     return out
 
 
+def group_table(reports: list[tuple[str, dict]], column: str) -> list[str]:
+    """Top-1 (and n) for each value of ``column`` any report has, one row per model and set."""
+    values = list(dict.fromkeys(v for _, report in reports for data in report["sets"].values()
+                                for v in data["groups"].get(column, {})))
+    if not values:
+        raise SystemExit(f"--group {column}: no report has that group; expected one of the reports' groups")
+    lines = ["| model | recordings | " + " | ".join(f"{column} = {v}" for v in values) + " |",
+             "| --- | --- | " + " | ".join("---:" for _ in values) + " |"]
+    for name, report in reports:
+        for set_name, data in report["sets"].items():
+            groups = data["groups"].get(column, {})
+            figures = [f"{pct(groups[v])} ({groups[v]['n']})" if v in groups else "–" for v in values]
+            lines.append(f"| {name} | {set_name} | " + " | ".join(figures) + " |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+", help="NAME=PATH/recordings.json")
     parser.add_argument("--output", help="also write the table to this markdown file")
     parser.add_argument("--by-generation", action="store_true", help="one row per generation")
+    parser.add_argument("--group", help="one column per value of this group (e.g. codec), top-1 over every SNR")
     args = parser.parse_args()
     head = "| model | recordings | generation | n " if args.by_generation else "| model | recordings "
     lines = [head + "| 20 dB | 10 dB | 0 dB | clean after a lead-in: latest / legacy "
              "| at ≥ 10 dB: answered / right among answers |",
              "| --- | --- | " + ("---: | ---: | " if args.by_generation else "") + "---: | ---: | ---: | ---: | ---: |"]
+    reports = []
     for item in args.reports:
         name, sep, path = item.partition("=")
         if not sep:
             parser.error(f"{item!r}: expected NAME=PATH/recordings.json")
-        lines += rows(name, json.loads(Path(path).read_text(encoding="utf-8")), args.by_generation)
+        reports.append((name, json.loads(Path(path).read_text(encoding="utf-8"))))
+    if args.group:
+        lines = group_table(reports, args.group)
+    else:
+        for name, report in reports:
+            lines += rows(name, report, args.by_generation)
     table = "\n".join(lines)
     print(table)
     if args.output:

@@ -37,3 +37,22 @@ def test_tables_overall_and_by_generation(tmp_path):
         "| m | real parts | 1 | 3 | 50.0 % | – | 100.0 % | – / – | 100.0 % / 50.0 % |",
         "| m | real parts | 2 | 3 | 100.0 % | 100.0 % | – | – / 100.0 % | 50.0 % / 100.0 % |",
     ]
+
+
+def test_group_table_puts_each_value_of_a_family_in_a_column(tmp_path):
+    """--group codec: a family hold-out beside its control, value by value (top-1 over every SNR, with n)."""
+    held = [_row("A", "A", "1", "20 dB", codec="gsm"), _row("A", "B", "1", "0 dB", codec="gsm"),
+            _row("B", "B", "1", "10 dB", codec="mp3")]
+    control = [_row("A", "A", "1", "20 dB", codec="gsm"), _row("A", "A", "1", "0 dB", codec="gsm")]
+    paths = []
+    for name, rows in (("held", held), ("control", control)):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"sets": {"real parts": summarise_groups(rows, RECORDING_COLUMNS)}}))
+        paths.append(f"{name}={path}")
+    out = subprocess.run([sys.executable, "benchmarks/compare_recordings.py", *paths, "--group", "codec"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "| model | recordings | codec = gsm | codec = mp3 |"
+    assert out[2:] == ["| held | real parts | 50.0 % (2) | 100.0 % (1) |", "| control | real parts | 100.0 % (2) | – |"]
+    failed = subprocess.run([sys.executable, "benchmarks/compare_recordings.py", *paths, "--group", "nope"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert failed.returncode != 0 and "--group nope" in failed.stderr

@@ -87,3 +87,27 @@ def test_a_builds_no_cry_rows_are_not_scored_as_cries():
     labels = [names[i] for i in ds["label"]]
     assert "no_cry" in labels and len(recordings) == labels.count(NAMES[0]) + labels.count(NAMES[1])
     assert {r.label for r in recordings} <= set(NAMES[:2])
+
+
+def test_the_builders_codec_is_read_from_the_recipe():
+    """A codec hold-out is tested on the builder's own captures: each capture row is grouped by its codec."""
+    import json
+
+    from tests.trainer_fixtures import NAMES, make_dataset_dict
+    from trainer.evaluation.recordings import dataset_recordings, recipe_codec
+
+    def recipe(*steps):
+        return json.dumps({"condition": "capture", "transforms": [{"name": "gain", "gain_db": -3.0}, *steps]})
+
+    assert recipe_codec(recipe({"name": "codec", "codec": "gsm", "bitrate_kbps": 13})) == "gsm"
+    assert recipe_codec(recipe({"name": "codec", "codec": "none"})) == "none"
+    assert recipe_codec(recipe({"name": "codec", "codec": "aac", "bitrate_kbps": 32, "second_codec": "g711",
+                                "second_bitrate_kbps": 64})) == "double"
+    assert recipe_codec(recipe()) is None and recipe_codec(None) is None and recipe_codec("") is None
+
+    ds = make_dataset_dict(n_classes=2, sizes={"test": 4}, seconds=0.5)["test"]
+    codecs = (["gsm", "opus", None, "g711"] * len(ds))[: len(ds)]
+    steps = [() if c is None else ({"name": "codec", "codec": c},) for c in codecs]
+    ds = ds.remove_columns("recipe").add_column("recipe", [recipe(*s) for s in steps])
+    recordings = list(dataset_recordings(ds, list(NAMES[:2]), model_labels=list(NAMES[:2])))
+    assert [r.groups.get("codec") for r in recordings] == codecs

@@ -7,6 +7,7 @@ detector, calibrated temperature and "not sure" threshold), the same call ``/pre
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -104,9 +105,23 @@ def summarise_groups(rows: list[dict], columns: Iterable[str]) -> dict:
     return out
 
 
+def recipe_codec(recipe: str | None) -> str | None:
+    """A capture's codec read from the builder's ``recipe`` JSON: its name (``gsm``, ``g711``, ``mp3``, ``aac``,
+    ``opus``), ``none``, or ``double`` (encoded twice); ``None`` for a row without a codec step (clean, augmented).
+
+    It lets a family hold-out (``--holdout-family codec=…``) be tested on the builder's own test captures too.
+    """
+    if not recipe:
+        return None
+    for step in json.loads(recipe).get("transforms", []):
+        if step.get("name") == "codec":
+            return "double" if "second_codec" in step else str(step.get("codec", "none"))
+    return None
+
+
 def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) -> Iterator[Recording]:
-    """The rows of a builder split as recordings, grouped like the clip report (rendition, condition, SNR band, …)
-    and by generation when the dataset has the column.
+    """The rows of a builder split as recordings, grouped like the clip report (rendition, condition, SNR band, …),
+    by generation when the dataset has the column, and by codec when it has the builder's ``recipe``.
 
     Rows of the ``no_cry`` class are left out: these reports score naming cries (the app never names
     ``no_cry``; ``benchmarks/eval_not_sure.py`` measures what it says where there is no cry).
@@ -117,12 +132,16 @@ def dataset_recordings(ds, dataset_names: list[str], model_labels: list[str]) ->
 
     model_label_ids(model_labels, [n for n in dataset_names if n != NO_CRY_LABEL])  # every species must be a model label
     meta = metadata_columns(ds)
+    recipes = ds["recipe"] if "recipe" in ds.column_names else None
     for i, row in enumerate(ds.select_columns(["audio", "label"])):
         if dataset_names[row["label"]] == NO_CRY_LABEL:
             continue
         groups = {c: ("" if meta[c][i] is None else str(meta[c][i])) for c in meta if c != "snr_db"}
         if "snr_db" in meta:
             groups.update(snr_groups(meta["snr_db"][i], groups.get("condition") == CAPTURE))
+        codec = recipe_codec(recipes[i]) if recipes is not None else None
+        if codec is not None:
+            groups["codec"] = codec
         audio = row["audio"]
         yield Recording(np.asarray(audio["array"], dtype=np.float32), int(audio["sampling_rate"]),
                         dataset_names[row["label"]], groups)
