@@ -27,7 +27,7 @@ from trainer.evaluation.recordings import summarise_groups  # noqa: E402
 from trainer.evaluation.window_logits import load_scored, replay_rows  # noqa: E402
 
 SETS = {"validation": "window_scores_validation.npz", "held-out simulator": "window_scores_heldout.npz",
-        "in-distribution": "window_scores_in_distribution.npz"}
+        "real parts": "window_scores_real_parts.npz", "in-distribution": "window_scores_in_distribution.npz"}
 
 
 def model_labels(model: str) -> list[str]:

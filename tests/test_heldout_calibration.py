@@ -217,3 +217,30 @@ def test_validation_and_evaluation_draws_differ(model, cries):
     assert np.array_equal(validation[0].samples, again[0].samples)
     a, b = evaluation[0].samples, validation[0].samples
     assert len(a) != len(b) or not np.allclose(a, b)
+
+
+def test_recalibration_also_scores_the_real_parts_set(model, cries, tmp_path):
+    """--real-parts beside --recalibrate-on heldout-sim: the set is replayed before / after, and "before" is what
+    the app's path answers on the same recordings."""
+    import soundfile as sf
+
+    pytest.importorskip("pedalboard")
+    speaker = np.zeros(32, np.float32)
+    speaker[:3] = (1.0, -0.5, 0.25)
+    hall = (np.exp(-np.arange(4000) / 800.0) * np.random.default_rng(0).standard_normal(4000)).astype(np.float32)
+    for path, samples in (("parts/loudspeakers/phone/a.wav", speaker), ("parts/rooms/hall.wav", hall),
+                          ("music/track.wav", (0.2 * np.random.default_rng(1).standard_normal(32000)).astype(np.float32))):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        sf.write(tmp_path / path, samples, 16000, subtype="FLOAT")
+    real = ["--real-parts", str(tmp_path / "parts"), "--real-parts-music", str(tmp_path / "music")]
+    common = ["--model", str(model), "--cries-dir", str(cries), "--ids", "1-9", "--snr-db", "20,0", "--threads", "1"]
+    main([*common, *real, "--recalibrate-on", "heldout-sim", "--target-precision", "0.9", "--window-scores",
+          "--output-dir", str(tmp_path / "cal")])
+    report = json.loads((tmp_path / "cal" / "heldout_calibration.json").read_text())
+    assert list(report["sets"]) == ["real parts"] and report["plans"]["real parts"]["seed"] == 0
+    saved = load_scored(tmp_path / "cal" / "window_scores_real_parts.npz")
+    assert len(saved) == 18 and summarise(replay_rows(saved, LABELS, load_calibration(tmp_path / "cal"))) == \
+        report["sets"]["real parts"]["after"]["overall"]
+    main([*common, *real, "--output-dir", str(tmp_path / "app")])
+    app = json.loads((tmp_path / "app" / "recordings.json").read_text())["sets"]["real parts"]["overall"]
+    assert report["sets"]["real parts"]["before"]["overall"] == pytest.approx(app)

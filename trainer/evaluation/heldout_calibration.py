@@ -113,11 +113,39 @@ def _log_progress(recordings, what: str, every: int = 200):
         yield rec
 
 
+def _evaluation_sets(args, recognizer):
+    """``(name, recordings, plan, window-scores file)`` for each set asked for, scored at the evaluation seed."""
+    from .app_path import (
+        HELD_OUT,
+        IN_DISTRIBUTION,
+        REAL_PARTS,
+        dataset_set,
+        describe_plan,
+        heldout_plan,
+        heldout_set,
+    )
+
+    if args.dataset is not None:
+        plan = {"dataset": args.dataset, "split": args.split, "max_samples": args.max_samples}
+        yield IN_DISTRIBUTION, dataset_set(args, recognizer), plan, "window_scores_in_distribution.npz"
+    eval_plan = heldout_plan(args, args.heldout_seed)
+    if args.heldout_sim:
+        yield (HELD_OUT, heldout_set(args, recognizer, eval_plan), describe_plan(args, eval_plan),
+               "window_scores_heldout.npz")
+    if args.real_parts is not None:
+        from heldout.simulator import real_parts_simulator
+
+        simulator = real_parts_simulator(args.real_parts, args.real_parts_music)
+        plan = {**describe_plan(args, eval_plan), "real_parts": str(args.real_parts), "music": str(args.real_parts_music)}
+        yield REAL_PARTS, heldout_set(args, recognizer, eval_plan, simulator), plan, "window_scores_real_parts.npz"
+
+
 def heldout_calibration_report(args, output_dir) -> dict:
     """``--recalibrate-on heldout-sim``: fit on the validation draw, write calibration.json and the report.
 
-    The sets asked for (``--dataset`` split through the recogniser, ``--heldout-sim`` at the evaluation seed)
-    are scored once and summarised under the model's calibration (before) and the fitted one (after).
+    The sets asked for (``--dataset`` split through the recogniser, ``--heldout-sim`` at the evaluation seed, and
+    ``--real-parts``: the same plan through the real-parts chain) are scored once and summarised under the
+    model's calibration (before) and the fitted one (after).
     """
     import json
     from pathlib import Path
@@ -125,7 +153,7 @@ def heldout_calibration_report(args, output_dir) -> dict:
     from recognizer.model_files import save_calibration
     from recognizer.predict import Recognizer
 
-    from .app_path import HELD_OUT, IN_DISTRIBUTION, dataset_set, describe_plan, heldout_plan, heldout_set
+    from .app_path import describe_plan, heldout_plan, heldout_set
     from .recordings import RECORDING_COLUMNS
     from .window_logits import save_scored, score_windows
 
@@ -147,19 +175,12 @@ def heldout_calibration_report(args, output_dir) -> dict:
     logger.info("fitted on %d held-out validation recordings: temperature %.4f, threshold %.4f", len(validation),
                 calibration.temperature, calibration.threshold)
     sets, plans = {}, {}
-    if args.dataset is not None:
-        scored = score_windows(recognizer, _log_progress(dataset_set(args, recognizer), IN_DISTRIBUTION))
+    for name, recordings, set_plan, scores_file in _evaluation_sets(args, recognizer):
+        scored = score_windows(recognizer, _log_progress(recordings, name))
         if args.window_scores:
-            save_scored(out / "window_scores_in_distribution.npz", scored)
-        sets[IN_DISTRIBUTION] = before_after(scored, labels, RECORDING_COLUMNS, model_calibration, calibration)
-        plans[IN_DISTRIBUTION] = {"dataset": args.dataset, "split": args.split, "max_samples": args.max_samples}
-    if args.heldout_sim:
-        eval_plan = heldout_plan(args, args.heldout_seed)
-        scored = score_windows(recognizer, _log_progress(heldout_set(args, recognizer, eval_plan), HELD_OUT))
-        if args.window_scores:
-            save_scored(out / "window_scores_heldout.npz", scored)
-        sets[HELD_OUT] = before_after(scored, labels, RECORDING_COLUMNS, model_calibration, calibration)
-        plans[HELD_OUT] = describe_plan(args, eval_plan)
+            save_scored(out / scores_file, scored)
+        sets[name] = before_after(scored, labels, RECORDING_COLUMNS, model_calibration, calibration)
+        plans[name] = set_plan
     report = {"model": str(args.model), "installed": bool(args.install_calibration), "model_calibration":
               vars(model_calibration), "fitted_calibration": vars(calibration), "fit": fit, "plans": plans, "sets": sets}
     (out / f"{CALIBRATION_REPORT}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
