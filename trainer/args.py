@@ -60,9 +60,19 @@ class ModelArguments:
             "recogniser, pipeline() ignores it). Default: the --model folder's, else none."
         },
     )
+    cosine_head_scale: float | None = field(
+        default=None,
+        metadata={
+            "help": "Train the head as a cosine classifier with this logit scale (e.g. 16; trainer.cosine_head): "
+            "identity layer norm, no bias, rows of one length, so a class is a direction in the embedding and "
+            "recognizer.enrol adds new ones on an equal footing. The folder stays a plain AST model."
+        },
+    )
     model_cache_dir: str | None = field(default=None, metadata={"help": "Where Hub checkpoints are cached."})
 
     def __post_init__(self):
+        if self.cosine_head_scale is not None and not self.cosine_head_scale > 0:
+            raise ValueError(f"--cosine-head-scale {self.cosine_head_scale}: expected a positive logit scale (e.g. 16)")
         if self.band_normalisation is not None:
             from frontend.fbank import check_band_normalisation
 

@@ -299,7 +299,13 @@ def build_model(run: Run, feats: Features, model_args: ModelArguments):
         model = load_pretrained(model_args.model_name_or_path, run.names, feats.max_length, run.mels, model_args.model_cache_dir)
     else:
         model = build_scratch(model_args.preset, run.names, feats.max_length, run.mels)
-    return model, apply_freeze(model, model_args.freeze, model_args.unfreeze_last)
+    counts = apply_freeze(model, model_args.freeze, model_args.unfreeze_last)
+    if model_args.cosine_head_scale:
+        from .cosine_head import make_cosine
+
+        make_cosine(model.classifier, model_args.cosine_head_scale)
+        counts["trainable"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return model, counts
 
 
 def build_datasets(run: Run, feats: Features, model, model_args: ModelArguments, data_args: DataArguments,
@@ -397,6 +403,7 @@ def summarize(run: Run, feats: Features, setup: Setup, counts: dict, trainer, re
         "freeze": model_args.freeze,
         "unfreeze_last": model_args.unfreeze_last,
         "head_only_on_cached_embeddings": setup.cached_embeddings,
+        "cosine_head_scale": model_args.cosine_head_scale,
         "parameters": counts,
         "max_length": feats.max_length,
         "num_mel_bins": run.mels,
@@ -470,6 +477,10 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
     feats = build_features(run, model_args, data_args, targs)
     model, counts = build_model(run, feats, model_args)
     setup = build_datasets(run, feats, model, model_args, data_args, targs)
+    if model_args.cosine_head_scale:
+        from .cosine_head import CosineHeadCallback
+
+        setup.callbacks.append(CosineHeadCallback(model.classifier, model_args.cosine_head_scale))
     trainer, result, seconds = fit(run, setup, model, data_args, targs)
 
     def labels_of(split: str) -> np.ndarray:
