@@ -100,3 +100,36 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
     assert main(["--model", model, "--audio", str(tmp_path / "missing.wav"), "--label", "X", "--output", str(tmp_path / "c")]) == 2
     assert "missing.wav" in capsys.readouterr().err
+
+
+def test_a_cosine_head_gets_the_prototypes_direction_at_the_common_length_and_no_bias(tmp_path):
+    """A head trained as a cosine classifier (trainer --cosine-head-scale) is enrolled on its own terms."""
+    import shutil
+
+    import torch
+    from transformers import ASTForAudioClassification
+
+    from recognizer.enrol import cosine_row_length, window_embeddings
+    from recognizer.loading import load_model
+    from trainer.cosine_head import is_cosine, make_cosine
+
+    folder = tmp_path / "cosine"
+    shutil.copytree(trained_tiny_model(), folder)
+    model = ASTForAudioClassification.from_pretrained(folder)
+    assert cosine_row_length(model.classifier) is None  # an ordinary trained head
+    make_cosine(model.classifier, 10.0)
+    model.save_pretrained(folder)
+    length = cosine_row_length(model.classifier)
+    assert length == pytest.approx(10.0 / np.sqrt(model.config.hidden_size), rel=1e-5)
+
+    reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
+    row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
+    after = ASTForAudioClassification.from_pretrained(tmp_path / "out")
+    assert is_cosine(after.classifier) and float(after.classifier.dense.bias[-1]) == 0.0
+    assert row.bias == 0.0 and np.linalg.norm(row.weight) == pytest.approx(length, rel=1e-5)
+    from recognizer.recording import read_recording
+
+    embeddings = window_embeddings(load_model(str(folder)), [read_recording(str(reference))])
+    direction = embeddings.mean(axis=0) / np.linalg.norm(embeddings.mean(axis=0))
+    assert np.allclose(after.classifier.dense.weight[-1].detach().numpy() / length, direction, atol=1e-5)
+    assert torch.equal(after.classifier.dense.weight[:-1], model.classifier.dense.weight)
