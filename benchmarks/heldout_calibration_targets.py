@@ -9,6 +9,8 @@ it also fits on the held-out evaluation draw and scores the validation draw (doe
     python benchmarks/heldout_calibration_targets.py --scores-dir DIR --model models/default --targets 0.95,0.98,0.99
 
 Prints a table and writes ``targets.json`` and ``targets.md`` into ``--output-dir`` (default ``--scores-dir``).
+``--save-calibration 0.985`` also writes that target's calibration (fitted on the validation draw) there as
+``calibration.json``, ready to copy into the model folder.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recognizer.model_files import load_calibration  # noqa: E402
+from recognizer.model_files import load_calibration, save_calibration  # noqa: E402
 from trainer.evaluation.heldout_calibration import fit_app_calibration  # noqa: E402
 from trainer.evaluation.recordings import summarise_groups  # noqa: E402
 from trainer.evaluation.window_logits import load_scored, replay_rows  # noqa: E402
@@ -72,7 +74,7 @@ def markdown(rows: list[dict], names: list[str]) -> str:
             s = r["sets"][n]
             cells += [_pct(s["≥ 10 dB"].get("answered")), _pct(s["≥ 10 dB"].get("precision")),
                       _pct(s["all"]["answered"]), _pct(s["all"]["precision"])]
-        lines.append(f"| {r['fit_on']} | {r['target']:.0%} | {r['temperature']:.3f} | {r['threshold']:.3f} | "
+        lines.append(f"| {r['fit_on']} | {100 * r['target']:g}% | {r['temperature']:.3f} | {r['threshold']:.3f} | "
                      + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -84,6 +86,8 @@ def main() -> None:
     parser.add_argument("--targets", default="0.95,0.98,0.99")
     parser.add_argument("--swap", action="store_true", help="also fit on the held-out draw, score the validation draw")
     parser.add_argument("--output-dir", default=None)
+    parser.add_argument("--save-calibration", type=float, default=None, metavar="TARGET",
+                        help="also write calibration.json: this target's fit on the validation draw")
     args = parser.parse_args()
 
     folder = Path(args.scores_dir)
@@ -102,6 +106,11 @@ def main() -> None:
                                       + "\n", encoding="utf-8")
     (out / "targets.md").write_text(text, encoding="utf-8")
     print(text)
+    if args.save_calibration is not None:
+        calibration, _ = fit_app_calibration(sets["validation"], labels, args.save_calibration, model_calibration)
+        save_calibration(out, calibration)
+        print(f"wrote {out / 'calibration.json'}: temperature {calibration.temperature:.4f}, threshold "
+              f"{calibration.threshold:.4f} (target {args.save_calibration:g}, fitted on the validation draw)")
 
 
 if __name__ == "__main__":

@@ -244,3 +244,24 @@ def test_recalibration_also_scores_the_real_parts_set(model, cries, tmp_path):
     main([*common, *real, "--output-dir", str(tmp_path / "app")])
     app = json.loads((tmp_path / "app" / "recordings.json").read_text())["sets"]["real parts"]["overall"]
     assert report["sets"]["real parts"]["before"]["overall"] == pytest.approx(app)
+
+
+def test_targets_table_refits_from_saved_scores_as_the_evaluator_does(model, cries, tmp_path):
+    """benchmarks/heldout_calibration_targets.py replays saved window scores: its fit for a target is the
+    evaluator's fit for that target, and --save-calibration writes it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path / "scores"
+    main(["--model", str(model), "--recalibrate-on", "heldout-sim", "--heldout-sim", "--cries-dir", str(cries),
+          "--ids", "1-9", "--snr-db", "20,0", "--target-precision", "0.9", "--output-dir", str(out), "--threads", "1",
+          "--window-scores"])
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "benchmarks/heldout_calibration_targets.py", "--scores-dir", str(out),
+                           "--model", str(model), "--targets", "0.9,0.985", "--save-calibration", "0.9",
+                           "--output-dir", str(tmp_path / "t")], cwd=root, capture_output=True, text=True, check=True)
+    assert load_calibration(tmp_path / "t") == load_calibration(out)  # the same fit, from the saved scores
+    rows = json.loads((tmp_path / "t" / "targets.json").read_text())["rows"]
+    assert [r["target"] for r in rows][1:] == [0.9, 0.985] and "| validation | 98.5% |" in done.stdout
+    assert rows[1]["temperature"] == pytest.approx(load_calibration(out).temperature)
