@@ -81,15 +81,13 @@ def cosine_row_length(classifier, atol: float = 1e-4) -> float | None:
 def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
     """A classifier row for the references' prototype, scaled like the existing rows, biased to win by ``margin``.
 
-    In a cosine head (a class is a direction, every row one length, no bias) the row is the prototype's direction
-    at that length with no bias: the new sound competes on the trained classes' terms, and ``margin`` only reports.
+    A cosine head (``trainer.cosine_head``) is enrolled the same way: with no bias, a prototype row (a mean of
+    clean references) sits nearer most embeddings than the trained rows do, and outbids the trained classes on
+    their own captures (enrolling Gen 2 so took a cosine backbone's Gen-1 captures from 84.4 to 31.5 %).
     """
     dense = bundle.model.classifier.dense
     weights = dense.weight.detach().float().numpy()
     biases = dense.bias.detach().float().numpy()
-    length = cosine_row_length(bundle.model.classifier)
-    if length is not None:
-        return _cosine_row(embeddings, weights, length)
     # every layer-normed embedding shares the layer norm's offset; the prototype is what is left
     offset = bundle.model.classifier.layernorm.bias.detach().float().numpy()
     direction = embeddings.mean(axis=0) - offset
@@ -113,20 +111,6 @@ def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = D
     raw = embeddings @ weight
     bias = float(margin + np.max(existing - raw))
     return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
-
-
-def _cosine_row(embeddings: np.ndarray, weights: np.ndarray, length: float) -> EnrolledRow:
-    direction = embeddings.mean(axis=0)
-    norm = float(np.linalg.norm(direction))
-    if not np.isfinite(norm) or norm == 0.0:
-        raise EnrolError("the references' embedding is degenerate (zero or not finite); expected audible recordings")
-    weight = direction / norm * length
-    existing = (embeddings @ weights.T).max(axis=1)
-    margin = float(np.min(embeddings @ weight - existing))
-    if margin <= 0:
-        logger.warning("a reference window is closer to a trained class than to the enrolled prototype "
-                       "(margin %.2f logits); more or cleaner references would help", margin)
-    return EnrolledRow(weight.astype(np.float32), 0.0, len(embeddings), margin)
 
 
 def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> ModelBundle:

@@ -102,8 +102,9 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path, capsys):
     assert "missing.wav" in capsys.readouterr().err
 
 
-def test_a_cosine_head_gets_the_prototypes_direction_at_the_common_length_and_no_bias(tmp_path):
-    """A head trained as a cosine classifier (trainer --cosine-head-scale) is enrolled on its own terms."""
+def test_a_cosine_head_is_recognised_and_enrolled_by_the_margin_rule(tmp_path):
+    """A head trained as a cosine classifier (trainer --cosine-head-scale) keeps its rows; the new row points at
+    the references' prototype, at least the common length, biased so that they win by exactly the margin."""
     import shutil
 
     import torch
@@ -111,7 +112,8 @@ def test_a_cosine_head_gets_the_prototypes_direction_at_the_common_length_and_no
 
     from recognizer.enrol import cosine_row_length, window_embeddings
     from recognizer.loading import load_model
-    from trainer.cosine_head import is_cosine, make_cosine
+    from recognizer.recording import read_recording
+    from trainer.cosine_head import make_cosine
 
     folder = tmp_path / "cosine"
     shutil.copytree(trained_tiny_model(), folder)
@@ -125,11 +127,9 @@ def test_a_cosine_head_gets_the_prototypes_direction_at_the_common_length_and_no
     reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
     row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
     after = ASTForAudioClassification.from_pretrained(tmp_path / "out")
-    assert is_cosine(after.classifier) and float(after.classifier.dense.bias[-1].detach()) == 0.0
-    assert row.bias == 0.0 and np.linalg.norm(row.weight) == pytest.approx(length, rel=1e-5)
-    from recognizer.recording import read_recording
-
+    assert row.reference_margin == pytest.approx(2.0, abs=1e-3)
+    assert np.linalg.norm(row.weight) >= length * (1 - 1e-5)
     embeddings = window_embeddings(load_model(str(folder)), [read_recording(str(reference))])
     direction = embeddings.mean(axis=0) / np.linalg.norm(embeddings.mean(axis=0))
-    assert np.allclose(after.classifier.dense.weight[-1].detach().numpy() / length, direction, atol=1e-5)
+    assert np.allclose(row.weight / np.linalg.norm(row.weight), direction, atol=1e-5)
     assert torch.equal(after.classifier.dense.weight[:-1], model.classifier.dense.weight)
