@@ -64,20 +64,6 @@ def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.n
         return bundle.model.classifier.layernorm(pooled).float().numpy()
 
 
-def cosine_row_length(classifier, atol: float = 1e-4) -> float | None:
-    """The common row length when the head is a cosine classifier (``trainer.cosine_head``: identity layer norm,
-    no bias, every row of one length), else None."""
-    norm, dense = classifier.layernorm, classifier.dense
-    if norm.weight is None or norm.bias is None:
-        return None
-    lengths = np.linalg.norm(dense.weight.detach().float().numpy(), axis=1)
-    identity = (np.allclose(norm.weight.detach().float().numpy(), 1.0, atol=atol)
-                and np.allclose(norm.bias.detach().float().numpy(), 0.0, atol=atol)
-                and np.allclose(dense.bias.detach().float().numpy(), 0.0, atol=atol))
-    length = float(lengths.mean())
-    return length if identity and np.allclose(lengths, length, rtol=1e-4, atol=atol) else None
-
-
 def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
     """A classifier row for the references' prototype, scaled like the existing rows, biased to win by ``margin``.
 

@@ -110,10 +110,10 @@ def test_a_cosine_head_is_recognised_and_enrolled_by_the_margin_rule(tmp_path):
     import torch
     from transformers import ASTForAudioClassification
 
-    from recognizer.enrol import cosine_row_length, window_embeddings
+    from recognizer.enrol import window_embeddings
     from recognizer.loading import load_model
     from recognizer.recording import read_recording
-    from trainer.cosine_head import make_cosine
+    from trainer.cosine_head import cosine_row_length, make_cosine
 
     folder = tmp_path / "cosine"
     shutil.copytree(trained_tiny_model(), folder)

@@ -64,8 +64,8 @@ class ModelArguments:
         default=None,
         metadata={
             "help": "Train the head as a cosine classifier with this logit scale (e.g. 16; trainer.cosine_head): "
-            "identity layer norm, no bias, rows of one length, so a class is a direction in the embedding and "
-            "recognizer.enrol adds new ones on an equal footing. The folder stays a plain AST model."
+            "identity layer norm, no bias, rows of one length, so a class is a direction in the embedding (never-"
+            "trained sounds land apart). The folder stays a plain AST model."
         },
     )
     model_cache_dir: str | None = field(default=None, metadata={"help": "Where Hub checkpoints are cached."})

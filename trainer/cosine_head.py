@@ -5,8 +5,8 @@ bias 0), its output always has length √d (zero mean, unit variance over d feat
 linear layer at one length ``scale / √d`` and no bias, a logit is ``scale · cos(row, embedding)``. Training keeps
 it that way: the three fixed tensors do not train, and the rows are put back on their sphere after every
 optimiser step. Such a head makes the embedding the thing that is learnt (NormFace, Wang et al. 2017): a class
-is a direction, so a new sound can be added by its references' direction (``recognizer.enrol``) on an equal
-footing with the trained rows. The saved folder needs nothing new: ``pipeline()`` and the app load it as is.
+is a direction, and never-trained sounds land apart from the trained ones (the README's held-out-generation
+run). The saved folder needs nothing new: ``pipeline()`` and the app load it as is.
 """
 
 from __future__ import annotations
@@ -48,11 +48,23 @@ def make_cosine(classifier, scale: float) -> None:
     project_rows(classifier, scale)
 
 
-def is_cosine(classifier, scale: float | None = None) -> bool:
-    """Whether the head is a cosine classifier (identity layer norm, no bias, rows of one length; that length
-    ``scale / √d`` when ``scale`` is given). The check is ``recognizer.enrol``'s, which enrols such heads apart."""
-    from recognizer.enrol import cosine_row_length
+def cosine_row_length(classifier, atol: float = 1e-4) -> float | None:
+    """The common row length when the head is a cosine classifier (identity layer norm, no bias, every row of one
+    length), else None. A folded temperature rescales every row alike, so it stays one."""
+    norm, dense = classifier.layernorm, classifier.dense
+    if norm.weight is None or norm.bias is None:
+        return None
+    lengths = dense.weight.detach().norm(dim=1)
+    identity = (torch.allclose(norm.weight.detach(), torch.ones_like(norm.weight), atol=atol)
+                and torch.allclose(norm.bias.detach(), torch.zeros_like(norm.bias), atol=atol)
+                and torch.allclose(dense.bias.detach(), torch.zeros_like(dense.bias), atol=atol))
+    length = float(lengths.mean())
+    same = torch.allclose(lengths, torch.full_like(lengths, length), rtol=1e-4, atol=atol)
+    return length if identity and same else None
 
+
+def is_cosine(classifier, scale: float | None = None) -> bool:
+    """Whether the head is a cosine classifier (its rows ``scale / √d`` long when ``scale`` is given)."""
     length = cosine_row_length(classifier)
     return length is not None and (scale is None or math.isclose(length, row_length(classifier, scale), rel_tol=1e-4))
 
