@@ -42,6 +42,11 @@ def describe_plan(args, plan) -> dict:
     return described if plan.pokemon_csv is None else {**described, "forms_csv": str(plan.pokemon_csv)}
 
 
+def describe_real_parts(args, plan) -> dict:
+    """The real-parts set's plan: the held-out plan plus the folders of its measured parts and music."""
+    return {**describe_plan(args, plan), "real_parts": str(args.real_parts), "music": str(args.real_parts_music)}
+
+
 def heldout_set(args, recognizer, plan, simulator=None):
     """The plan's recordings (a generator) for ``recognizer``'s labels (``simulator``: default the held-out one)."""
     from .heldout_set import generations_by_pokedex_id, heldout_recordings, labels_by_pokedex_id
@@ -74,8 +79,8 @@ def _real_parts_rows(args, recognizer) -> tuple[list[dict], dict]:
     """The held-out plan through the chain with real recorded parts (:func:`heldout.simulator.real_parts_simulator`)."""
     from heldout.simulator import real_parts_simulator
 
-    rows, plan = _heldout_rows(args, recognizer, real_parts_simulator(args.real_parts, args.real_parts_music))
-    return rows, {**plan, "real_parts": str(args.real_parts), "music": str(args.real_parts_music)}
+    rows, _ = _heldout_rows(args, recognizer, real_parts_simulator(args.real_parts, args.real_parts_music))
+    return rows, describe_real_parts(args, heldout_plan(args, args.heldout_seed))
 
 
 def write_rows(path: Path, rows: list[dict]) -> None:

@@ -121,6 +121,7 @@ def _evaluation_sets(args, recognizer):
         REAL_PARTS,
         dataset_set,
         describe_plan,
+        describe_real_parts,
         heldout_plan,
         heldout_set,
     )
@@ -136,8 +137,8 @@ def _evaluation_sets(args, recognizer):
         from heldout.simulator import real_parts_simulator
 
         simulator = real_parts_simulator(args.real_parts, args.real_parts_music)
-        plan = {**describe_plan(args, eval_plan), "real_parts": str(args.real_parts), "music": str(args.real_parts_music)}
-        yield REAL_PARTS, heldout_set(args, recognizer, eval_plan, simulator), plan, "window_scores_real_parts.npz"
+        yield (REAL_PARTS, heldout_set(args, recognizer, eval_plan, simulator), describe_real_parts(args, eval_plan),
+               "window_scores_real_parts.npz")
 
 
 def heldout_calibration_report(args, output_dir) -> dict:
