@@ -43,7 +43,9 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
     """Add one head row per species of ``ids`` from its reference cries: the bundle after, and Pokédex id → label."""
     from heldout.cries import load_cry, reference_cries
     from recognizer.enrol import add_row, prototype_row, window_embeddings
+    from recognizer.row_map import load_row_map
 
+    row_map = load_row_map(bundle.directory)  # recognizer.enrol's rule: the folder's row map when it has one
     cries, _ = reference_cries(cries_dir, ids, renditions)
     by_id: dict[int, list[np.ndarray]] = {}
     for cry in cries:
@@ -51,7 +53,8 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
     enrolled = {}
     for pid in sorted(by_id):
         label = names.get(pid, f"#{pid}")
-        bundle = add_row(bundle, label, prototype_row(bundle, window_embeddings(bundle, by_id[pid])))
+        row = prototype_row(bundle, window_embeddings(bundle, by_id[pid]), row_map=row_map)
+        bundle = add_row(bundle, label, row)
         enrolled[pid] = label
     return bundle, enrolled
 

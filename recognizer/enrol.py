@@ -3,11 +3,16 @@
 ``python -m recognizer.enrol --model DIR --audio FILE [--audio FILE ...] --label NAME --output OUT``
 
 The classifier head of an AST is a layer norm and one linear layer over the pooled embedding. Enrolment adds
-one row to that layer: its direction is the prototype of the references' embeddings (each reference cut into
-the app's windows by the front end, so it is heard exactly as a recording is), its length at least the existing
-rows' median, and its bias what names every reference NAME by exactly a logit margin over the best existing
-class. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it,
-with NAME among the labels, and every other row of the head unchanged.
+one row to that layer from the prototype of the references' embeddings (each reference cut into the app's
+windows by the front end, so it is heard exactly as a recording is):
+
+- with a row map in the folder (``enrol_map.safetensors``, :mod:`recognizer.row_map`): the row and bias the map
+  gives the prototype, at the trained rows' median length, so the new class competes on the trained ones' terms;
+- without one: the prototype's direction, at least the existing rows' median length;
+
+and in both cases the bias is raised, if needed, until every reference names NAME by a logit margin over the best
+existing class. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load
+it, with NAME among the labels, and every other row of the head unchanged.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from frontend.windows import find_windows
 from recognizer.loading import ModelBundle, load_model
 from recognizer.model_files import save_pokedex
 from recognizer.recording import read_recording
+from recognizer.row_map import ROW_MAP_FILE, RowMap, load_row_map
 
 logger = logging.getLogger(__name__)
 
@@ -64,34 +70,48 @@ def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.n
         return bundle.model.classifier.layernorm(pooled).float().numpy()
 
 
-def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
-    """A classifier row for the references' prototype, scaled like the existing rows, biased to win by ``margin``.
-
-    A cosine head (``trainer.cosine_head``) is enrolled the same way: with no bias, a prototype row (a mean of
-    clean references) sits nearer most embeddings than the trained rows do, and outbids the trained classes on
-    their own captures (enrolling Gen 2 so took a cosine backbone's Gen-1 captures from 84.4 to 31.5 %).
-    """
-    dense = bundle.model.classifier.dense
-    weights = dense.weight.detach().float().numpy()
-    biases = dense.bias.detach().float().numpy()
+def prototype_direction(bundle: ModelBundle, embeddings: np.ndarray) -> np.ndarray:
+    """Unit direction of the references' prototype (their mean head input, less the layer norm's common offset)."""
     # every layer-normed embedding shares the layer norm's offset; the prototype is what is left
     offset = bundle.model.classifier.layernorm.bias.detach().float().numpy()
     direction = embeddings.mean(axis=0) - offset
     norm = float(np.linalg.norm(direction))
     if not np.isfinite(norm) or norm == 0.0:
         raise EnrolError("the references' embedding is degenerate (zero or not finite); expected audible recordings")
-    unit = direction / norm
+    return direction / norm
+
+
+def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN,
+                  row_map: RowMap | None = None) -> EnrolledRow:
+    """A classifier row for the references' prototype, on which every reference wins by at least ``margin``.
+
+    With ``row_map``, the row training would have given the prototype (the map's direction and bias, at the
+    median row length). Without, the margin rule: the prototype's direction and a bias that makes the references
+    win by exactly ``margin``. With no bias, a raw prototype (a mean of clean references) sits nearer most
+    embeddings than the trained rows do and outbids them on their own captures (enrolling Gen 2 so took a cosine
+    backbone's Gen-1 captures from 84.4 to 31.5 %); the margin rule guards against that, the map avoids it.
+    """
+    dense = bundle.model.classifier.dense
+    weights = dense.weight.detach().float().numpy()
+    biases = dense.bias.detach().float().numpy()
+    unit = prototype_direction(bundle, embeddings)
+    existing = (embeddings @ weights.T + biases).max(axis=1)
+    floor = float(np.median(np.linalg.norm(weights, axis=1)))
+    if row_map is not None:
+        mapped, mapped_bias = row_map.row(unit)
+        weight = mapped * (floor / max(float(np.linalg.norm(mapped)), 1e-12))
+        raw = embeddings @ weight
+        bias = max(mapped_bias, float(margin + np.max(existing - raw)))
+        return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
+    along = embeddings @ unit
+    if np.any(along <= 0):
+        raise EnrolError("the references do not agree (an embedding points away from their prototype); "
+                         "expected recordings of one sound")
     # The row is at least as long as the existing rows, longer if the references need it to win by ``margin``
     # with an ordinary (the median row's) bias. A long row is selective: its logit falls fast as a sound's
     # embedding turns away from the prototype. Then the bias is set so that the references win by exactly
     # ``margin``, no more: where every embedding shares a large component along the prototype (a model with a
     # no_cry class puts chiptune there), an ordinary bias would let the new row outbid real cries.
-    existing = (embeddings @ weights.T + biases).max(axis=1)
-    along = embeddings @ unit
-    if np.any(along <= 0):
-        raise EnrolError("the references do not agree (an embedding points away from their prototype); "
-                         "expected recordings of one sound")
-    floor = float(np.median(np.linalg.norm(weights, axis=1)))
     scale = max(float(np.max((existing + margin - float(np.median(biases))) / along)), floor)
     weight = unit * scale
     raw = embeddings @ weight
@@ -134,7 +154,8 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     if label in bundle.labels:
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
     recordings = [read_recording(path) for path in audio]
-    row = prototype_row(bundle, window_embeddings(bundle, recordings), margin)
+    row_map = load_row_map(bundle.directory)
+    row = prototype_row(bundle, window_embeddings(bundle, recordings), margin, row_map)
     bundle = add_row(bundle, label, row)
     _save(bundle, label, out)
     logger.info("enrolled %r from %d recording(s), %d window(s) -> %s", label, len(audio), row.reference_windows, out)
@@ -165,6 +186,8 @@ def _save(bundle: ModelBundle, label: str, out: Path) -> None:
         pokedex[label] = Species(pokedex_id=0, identifier="", names={lang: label for lang in bundle.languages})
         save_pokedex(tmp, pokedex, bundle.languages)
         save_calibration(tmp, bundle.calibration)
+        if (bundle.directory / ROW_MAP_FILE).is_file():  # the map holds for the trained rows: enrol again later
+            shutil.copyfile(bundle.directory / ROW_MAP_FILE, tmp / ROW_MAP_FILE)
         if out.exists():
             out.rmdir()
         tmp.rename(out)

@@ -9,7 +9,7 @@
 #   4. train: warm-started from the current models/default (INIT_FROM; copied to $RUN-init first so a rerun starts
 #      from the same weights), two stages (every condition, then the low-SNR supplement); with INIT_FROM= (empty)
 #      the from-scratch curriculum of four stages instead,
-#   5. evaluate it on the held-out test split and copy it into models/default.
+#   5. evaluate it on the held-out test split, fit its enrolment row map (trainer.enrol_map), copy it into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them); a training stage that
 # was interrupted resumes from its last checkpoint (--resume-from-checkpoint true).
 # Recipe 1 (the from-scratch model of the first round) was: INIT_FROM= VARIANTS=150 LOWSNR_VARIANTS=40 EPOCHS4=5
@@ -212,11 +212,13 @@ if has evaluate; then
   # chosen for 99 % precision there: at 95 % it answered too many noise and speech recordings.
   $PY -m trainer.evaluate --model "$RUN" --dataset "$DATA" --output-dir "$RUN/eval" \
     --recalibrate-on validation --target-precision "${TARGET_PRECISION:-0.99}"
+  # The enrolment row map (recognizer.enrol turns a new sound's prototype into the row training would give it).
+  $PY -m trainer.enrol_map --model "$RUN" --cries-dir "$SHARED/cries"
 fi
 
 if has install; then
   rm -rf models/default.tmp && mkdir -p models/default.tmp
-  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json README.md; do
+  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors README.md; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
   mkdir -p models/default.tmp/eval

@@ -133,3 +133,33 @@ def test_a_cosine_head_is_recognised_and_enrolled_by_the_margin_rule(tmp_path):
     direction = embeddings.mean(axis=0) / np.linalg.norm(embeddings.mean(axis=0))
     assert np.allclose(row.weight / np.linalg.norm(row.weight), direction, atol=1e-5)
     assert torch.equal(after.classifier.dense.weight[:-1], model.classifier.dense.weight)
+
+
+def test_with_a_row_map_the_new_row_is_the_mapped_one_and_the_map_travels_with_the_folder(tmp_path):
+    """A folder with ``enrol_map.safetensors``: the new row points where the map sends the references' prototype,
+    at the trained rows' median length; the references still win by at least the margin; OUT keeps the map."""
+    import shutil
+
+    from recognizer.enrol import prototype_direction, window_embeddings
+    from recognizer.loading import load_model
+    from recognizer.recording import read_recording
+    from recognizer.row_map import ROW_MAP_FILE, RowMap, load_row_map, save_row_map
+
+    folder = tmp_path / "mapped"
+    shutil.copytree(trained_tiny_model(), folder)
+    bundle = load_model(str(folder))
+    width = bundle.model.config.hidden_size
+    rng = np.random.default_rng(3)
+    matrix = np.eye(width + 1) + 0.3 * rng.standard_normal((width + 1, width + 1))
+    matrix[-1, -1] = 1.0  # the intercept's bias: a mapped bias of about 1 logit
+    save_row_map(folder, RowMap(matrix, 0.1, 12, 0.9))
+
+    reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
+    row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
+    embeddings = window_embeddings(bundle, [read_recording(str(reference))])
+    mapped, mapped_bias = load_row_map(folder).row(prototype_direction(bundle, embeddings))
+    weights = bundle.model.classifier.dense.weight.detach().numpy()
+    assert np.allclose(row.weight / np.linalg.norm(row.weight), mapped / np.linalg.norm(mapped), atol=1e-5)
+    assert np.linalg.norm(row.weight) == pytest.approx(float(np.median(np.linalg.norm(weights, axis=1))), rel=1e-5)
+    assert row.bias >= mapped_bias - 1e-5 and row.reference_margin >= 2.0 - 1e-3
+    assert (tmp_path / "out" / ROW_MAP_FILE).read_bytes() == (folder / ROW_MAP_FILE).read_bytes()

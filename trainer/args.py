@@ -68,6 +68,14 @@ class ModelArguments:
             "trained sounds land apart). The folder stays a plain AST model."
         },
     )
+    prototype_head_every: int | None = field(
+        default=None,
+        metadata={
+            "help": "With --cosine-head-scale: every N optimiser steps (and at the start) set each class's head row to "
+            "the prototype of its clean training clips (trainer.prototype_head), rows the optimiser never moves, so "
+            "the backbone learns to put captures near their clean references, which is what enrolment uses."
+        },
+    )
     model_cache_dir: str | None = field(default=None, metadata={"help": "Where Hub checkpoints are cached."})
 
     def __post_init__(self):
@@ -99,6 +107,13 @@ class ModelArguments:
             raise ValueError(f"--freeze {self.freeze!r}: expected one of {', '.join(FREEZE_CHOICES)}")
         if self.unfreeze_last < 0:
             raise ValueError(f"--unfreeze-last must be >= 0, got {self.unfreeze_last}")
+        if self.prototype_head_every is not None:
+            if not self.prototype_head_every > 0:
+                raise ValueError(f"--prototype-head-every {self.prototype_head_every}: expected a positive number of steps")
+            if self.cosine_head_scale is None:
+                raise ValueError("--prototype-head-every needs --cosine-head-scale (prototype rows are cosine rows)")
+            if self.freeze == "backbone" and self.unfreeze_last == 0:
+                raise ValueError("--prototype-head-every needs a backbone that trains (--freeze none or --unfreeze-last)")
 
 
 @dataclass

@@ -342,6 +342,28 @@ def build_datasets(run: Run, feats: Features, model, model_args: ModelArguments,
     return Setup(datasets_, model, collator, [], head_only, False)
 
 
+def prototype_callback(run: Run, feats: Features, model, model_args: ModelArguments, data_args: DataArguments,
+                       targs: TrainArguments):
+    """The prototype head's refresher over the train split's clean clips, prepared as for evaluation (no SpecAugment)."""
+    from . import features as F
+    from .data import condition_rows
+    from .prototype_head import PrototypeHeadCallback
+
+    train = data_args.train_split
+    try:
+        rows = condition_rows(run.data[train], "clean")
+    except ValueError as err:
+        raise ValueError(f"--prototype-head-every needs clean clips (each class's references) in the train split: {err}") from None
+    if feats.stores:
+        references = F.FbankDataset(feats.stores[train].select(rows))
+    else:
+        cols = {"audio_column": data_args.audio_column, "label_column": data_args.label_column}
+        references = run.data[train].select(rows).with_transform(F.audio_transform(feats.extractor, **cols, window=feats.window))
+    collator = F.FbankCollator.for_extractor(feats.extractor)
+    return PrototypeHeadCallback(model, references, collator, model_args.cosine_head_scale,
+                                 model_args.prototype_head_every, targs.per_device_eval_batch_size)
+
+
 def fit(run: Run, setup: Setup, model, data_args: DataArguments, targs: TrainArguments):
     """Train (resuming when asked, from a checkpoint of this very model); returns the trainer, result and seconds."""
     from transformers import EarlyStoppingCallback
@@ -404,6 +426,7 @@ def summarize(run: Run, feats: Features, setup: Setup, counts: dict, trainer, re
         "unfreeze_last": model_args.unfreeze_last,
         "head_only_on_cached_embeddings": setup.cached_embeddings,
         "cosine_head_scale": model_args.cosine_head_scale,
+        "prototype_head_every": model_args.prototype_head_every,
         "parameters": counts,
         "max_length": feats.max_length,
         "num_mel_bins": run.mels,
@@ -481,6 +504,8 @@ def train(model_args: ModelArguments, data_args: DataArguments, targs: TrainArgu
         from .cosine_head import CosineHeadCallback
 
         setup.callbacks.append(CosineHeadCallback(model.classifier, model_args.cosine_head_scale))
+    if model_args.prototype_head_every:
+        setup.callbacks.append(prototype_callback(run, feats, model, model_args, data_args, targs))
     trainer, result, seconds = fit(run, setup, model, data_args, targs)
 
     def labels_of(split: str) -> np.ndarray:
