@@ -37,8 +37,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.eval_enrol_unseen import SHARED, english_names, parse_ids, recordings  # noqa: E402
-from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+from benchmarks.eval_enrol_unseen import (  # noqa: E402
+    add_common_arguments,
+    english_names,
+    parse_ids,
+    recordings,
+    shared_folders,
+)
+from benchmarks.results_file import results_file  # noqa: E402
 
 
 def head_inputs(recognizer, recs, check: int = 0) -> list[dict]:
@@ -205,28 +211,20 @@ def _save_cache(path: str | None, cached: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
-    parser.add_argument("--ids", default="152-251", help="species to enrol (never trained)")
+    add_common_arguments(parser)
     parser.add_argument("--trained-ids", default="1-151,252-1025", help="trained species whose rows fit the map")
     parser.add_argument("--control-ids", default="1-151", help="trained species whose captures show the cost")
-    parser.add_argument("--snr-db", default="20,10,0")
-    parser.add_argument("--renditions", default="latest,legacy")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--shared", default=str(SHARED))
     parser.add_argument("--check", type=int, default=100,
                         help="trained-species recordings also named by Recognizer.predict, to check the replay")
-    parser.add_argument("--cache", help="npz file keeping the recordings' head inputs and the prototypes")
+    parser.add_argument("--cache", help="file (a pickle this script writes) keeping the head inputs and references")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "enrol_rules.json"))
-    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
 
     from recognizer.loading import load_model
     from recognizer.predict import Recognizer
     from trainer.evaluation.heldout_set import labels_by_pokedex_id
 
-    shared = Path(args.shared)
-    cries_dir, csv_dir = shared / "cries", shared / "pokeapi" / "data" / "v2" / "csv"
-    if not cries_dir.is_dir() or not csv_dir.is_dir():
-        sys.exit(f"enrol_rules.py: {shared} has no cries/ or pokeapi/data/v2/csv/; expected ../shared/pokeapi")
+    cries_dir, csv_dir = shared_folders(args.shared, "enrol_rules.py")
     started = time.perf_counter()
     bundle = load_model(args.model)
     label_of = labels_by_pokedex_id(bundle.pokedex, bundle.labels)

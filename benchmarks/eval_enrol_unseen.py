@@ -74,6 +74,25 @@ def recordings(cries_dir: Path, ids: list[int], labels: dict[int, str], snr_db: 
     return list(heldout_recordings(plan, labels))
 
 
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options this script shares with ``enrol_rules.py``: which species and captures, threads, where ../shared is."""
+    parser.add_argument("--ids", default="152-251", help="species to enrol (never trained)")
+    parser.add_argument("--snr-db", default="20,10,0")
+    parser.add_argument("--renditions", default="latest,legacy")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--shared", default=str(SHARED))
+    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
+
+
+def shared_folders(shared: str, script: str) -> tuple[Path, Path]:
+    """The cries folder and PokeAPI's CSV folder under ``shared``; exits with a clear message when either is missing."""
+    root = Path(shared)
+    cries_dir, csv_dir = root / "cries", root / "pokeapi" / "data" / "v2" / "csv"
+    if not cries_dir.is_dir() or not csv_dir.is_dir():
+        sys.exit(f"{script}: {root} has no cries/ or pokeapi/data/v2/csv/; expected ../shared/pokeapi")
+    return cries_dir, csv_dir
+
+
 def parse_ids(text: str) -> list[int]:
     out = []
     for part in text.split(","):
@@ -85,24 +104,16 @@ def parse_ids(text: str) -> list[int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=str(ROOT / "models" / "default"))
-    parser.add_argument("--ids", default="152-251", help="species to enrol (never trained)")
+    add_common_arguments(parser)
     parser.add_argument("--trained-ids", default="1-151", help="species the model was trained on (the control)")
-    parser.add_argument("--snr-db", default="20,10,0")
-    parser.add_argument("--renditions", default="latest,legacy")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--shared", default=str(SHARED))
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "enrol_unseen.json"))
-    parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
 
     from recognizer.loading import load_model
     from recognizer.predict import Recognizer
     from trainer.evaluation.heldout_set import labels_by_pokedex_id
 
-    shared = Path(args.shared)
-    cries_dir, csv_dir = shared / "cries", shared / "pokeapi" / "data" / "v2" / "csv"
-    if not cries_dir.is_dir() or not csv_dir.is_dir():
-        sys.exit(f"eval_enrol_unseen.py: {shared} has no cries/ or pokeapi/data/v2/csv/; expected ../shared/pokeapi")
+    cries_dir, csv_dir = shared_folders(args.shared, "eval_enrol_unseen.py")
     snr_db, renditions = tuple(float(s) for s in args.snr_db.split(",")), tuple(args.renditions.split(","))
     started = time.perf_counter()
     bundle = load_model(args.model)
