@@ -73,38 +73,32 @@ def head_inputs(recognizer, recs, check: int = 0) -> list[dict]:
 
 def reference_windows(bundle, cries_dir: Path, ids: list[int], renditions) -> dict[int, np.ndarray]:
     """Pokédex id → head inputs of its reference cries' windows (all renditions it has), as enrolment sees them."""
-    from heldout.cries import load_cry, reference_cries
+    from heldout.cries import load_cry
     from recognizer.enrol import window_embeddings
+    from trainer.enrol_map import cries_by_id
 
-    cries, _ = reference_cries(cries_dir, ids, renditions)
-    by_id: dict[int, list[np.ndarray]] = {}
-    for cry in cries:
-        by_id.setdefault(cry.pokedex_id, []).append(load_cry(cry.path))
+    by_id = cries_by_id(cries_dir, ids, renditions, decode=load_cry)
     return {pid: window_embeddings(bundle, recs) for pid, recs in sorted(by_id.items())}
 
 
 def decide(rows: list[dict], weights: np.ndarray, biases: np.ndarray, labels: list[str], temperature: float,
            threshold: float) -> list[dict]:
-    """The recogniser's answer for each recording under head (weights, biases): top-1 label and whether answered
-    (as ``Recognizer.predict``: ``no_cry`` is never a guess, and "not sure" when it wins the chosen window)."""
-    from common.species import NO_CRY_LABEL
-    from recognizer.predict import calibrated_probabilities
+    """The recogniser's answer for each recording under head (weights, biases): top-1 label and whether answered,
+    by ``Recognizer.predict``'s own functions (its window, its doubts; only its too-little-sound check needs audio)."""
+    from recognizer.detect import CRY, NOISE
+    from recognizer.predict import best_window, calibrated_probabilities, doubt, species_probs
 
-    no_cry = labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in labels else None
     out = []
     for r in rows:
         if not len(r["x"]):
             out.append({"label": r["label"], "top1": None, "answered": False, **r["groups"]})
             continue
         probs = calibrated_probabilities(r["x"] @ weights.T + biases, temperature)
-        species = probs.copy()
-        if no_cry is not None:
-            species[:, no_cry] = -1.0
-        candidates = np.flatnonzero(r["cry"]) if r["cry"].any() else np.arange(len(probs))
-        best = candidates[int(np.argmax(species[candidates].max(axis=1)))]
-        top = int(np.argmax(species[best]))
-        answered = bool(r["cry"].any()) and int(np.argmax(probs[best])) != no_cry and float(probs[best, top]) >= threshold
-        out.append({"label": r["label"], "top1": labels[top], "answered": answered, **r["groups"]})
+        kinds = [CRY if c else NOISE for c in r["cry"]]  # whether a window is cry-like is all the decision reads
+        best = best_window(probs, kinds, labels)
+        top = int(np.argmax(species_probs(probs[best], labels)))
+        out.append({"label": r["label"], "top1": labels[top], "answered": not doubt(kinds, probs[best], labels, threshold),
+                    **r["groups"]})
     return out
 
 
@@ -125,7 +119,7 @@ def summary(decisions: list[dict]) -> dict:
 def compare_rules(bundle, cached: dict, label_of: dict[int, str], trained: list[int], unseen: list[int],
                   names: dict[int, str]) -> dict:
     """Each rule's head, and what the recogniser answers with it on the control and the enrolled species."""
-    from recognizer.enrol import _private_copy, add_row, prototype_direction, prototype_row
+    from recognizer.enrol import add_row, private_copy, prototype_direction, prototype_row
     from recognizer.row_map import fit_row_map
 
     cal = bundle.calibration
@@ -140,7 +134,7 @@ def compare_rules(bundle, cached: dict, label_of: dict[int, str], trained: list[
     unit = {pid: prototype_direction(bundle, refs[pid]) for pid in [*trained, *unseen]}
 
     def enrolled(row_map=None):  # recognizer.enrol's rule, one species after another, as eval_enrol_unseen.py
-        b = _private_copy(bundle)
+        b = private_copy(bundle)
         for pid, name in zip(unseen, new_labels, strict=True):
             b = add_row(b, name, prototype_row(b, refs[pid], row_map=row_map))
         dense = b.model.classifier.dense

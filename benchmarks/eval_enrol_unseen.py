@@ -23,8 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
@@ -41,15 +39,13 @@ def english_names(csv_dir: Path) -> dict[int, str]:
 
 def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, renditions: tuple[str, ...]):
     """Add one head row per species of ``ids`` from its reference cries: the bundle after, and Pokédex id → label."""
-    from heldout.cries import load_cry, reference_cries
+    from heldout.cries import load_cry
     from recognizer.enrol import add_row, prototype_row, window_embeddings
     from recognizer.row_map import load_row_map
+    from trainer.enrol_map import cries_by_id
 
     row_map = load_row_map(bundle.directory)  # recognizer.enrol's rule: the folder's row map when it has one
-    cries, _ = reference_cries(cries_dir, ids, renditions)
-    by_id: dict[int, list[np.ndarray]] = {}
-    for cry in cries:
-        by_id.setdefault(cry.pokedex_id, []).append(load_cry(cry.path))
+    by_id = cries_by_id(cries_dir, ids, renditions, decode=load_cry)
     enrolled = {}
     for pid in sorted(by_id):
         label = names.get(pid, f"#{pid}")

@@ -150,7 +150,7 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     out = Path(output)
     if out.exists() and any(out.iterdir()):
         raise EnrolError(f"--output {out}: not empty; expected a new or empty folder (the model is never overwritten)")
-    bundle = _private_copy(load_model(model))
+    bundle = private_copy(load_model(model))
     if label in bundle.labels:
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
     recordings = [read_recording(path) for path in audio]
@@ -162,7 +162,7 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     return row
 
 
-def _private_copy(bundle: ModelBundle) -> ModelBundle:
+def private_copy(bundle: ModelBundle) -> ModelBundle:
     """A bundle whose model can be changed without touching the cached one the app may be serving."""
     import copy
 

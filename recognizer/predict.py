@@ -190,22 +190,12 @@ class Recognizer:
         if not windows:
             return Prediction([], True, SILENCE, self.threshold)
         probs = calibrated_probabilities(scored.logits, self.bundle.calibration.temperature)
-        cry_like = [i for i, kind in enumerate(kinds) if kind == CRY]
-        candidates = cry_like or list(range(len(windows)))
-        best = max(candidates, key=lambda i: float(self._species_probs(probs[i]).max()))
+        best = best_window(probs, kinds, self.bundle.labels)
         guesses = self._top(probs[best], top_k)
-        reason = too_little_sound(samples) or self._doubt(kinds, probs[best], guesses[0].probability)
+        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.bundle.labels, self.threshold)
         return Prediction(
             guesses, bool(reason), reason, self.threshold, windows[best].start_seconds, len(windows), dict(Counter(kinds))
         )
-
-    def _doubt(self, kinds: list[str], probs: np.ndarray, top: float) -> str:
-        """Why not to trust the answer ("" when it can be trusted): no cry-like window, no_cry, low confidence."""
-        if CRY not in kinds:
-            return Counter(kinds).most_common(1)[0][0]
-        if NO_CRY_LABEL in self.bundle.labels and int(np.argmax(probs)) == self.bundle.labels.index(NO_CRY_LABEL):
-            return NO_CRY_LABEL
-        return LOW_CONFIDENCE if top < self.threshold else ""
 
     def _forward(self, input_values) -> np.ndarray:
         """The model on a batch of features: raw logits (runs on the batcher's thread)."""
@@ -214,17 +204,38 @@ class Recognizer:
         with torch.inference_mode():
             return self.bundle.model(input_values=input_values).logits.float().numpy()
 
-    def _species_probs(self, probs: np.ndarray) -> np.ndarray:
-        if NO_CRY_LABEL in self.bundle.labels:
-            probs = probs.copy()
-            probs[self.bundle.labels.index(NO_CRY_LABEL)] = -1.0
-        return probs
-
     def _top(self, probs: np.ndarray, k: int) -> list[Guess]:
-        order = np.argsort(-self._species_probs(probs))
+        order = np.argsort(-species_probs(probs, self.bundle.labels))
         labels = self.bundle.labels
         picked = [i for i in order if labels[i] != NO_CRY_LABEL][:k]
         return [Guess(labels[i], float(probs[i]), self.bundle.pokedex.get(labels[i])) for i in picked]
+
+
+def species_probs(probs: np.ndarray, labels: list[str]) -> np.ndarray:
+    """``probs`` (one window's, or windows × classes) with ``no_cry`` out of the running: it is never a guess."""
+    if NO_CRY_LABEL not in labels:
+        return probs
+    probs = probs.copy()
+    probs[..., labels.index(NO_CRY_LABEL)] = -1.0
+    return probs
+
+
+def best_window(probs: np.ndarray, kinds: list[str], labels: list[str]) -> int:
+    """The window an answer comes from: of the cry-like windows (all, when none is), the one whose best species
+    is most probable."""
+    cry_like = [i for i, kind in enumerate(kinds) if kind == CRY]
+    candidates = cry_like or list(range(len(kinds)))
+    return max(candidates, key=lambda i: float(species_probs(probs[i], labels).max()))
+
+
+def doubt(kinds: list[str], probs: np.ndarray, labels: list[str], threshold: float) -> str:
+    """Why not to trust the answer from a window with ``probs`` ("" when it can be trusted): no cry-like window,
+    ``no_cry`` most probable, or the best species below ``threshold``."""
+    if CRY not in kinds:
+        return Counter(kinds).most_common(1)[0][0]
+    if NO_CRY_LABEL in labels and int(np.argmax(probs)) == labels.index(NO_CRY_LABEL):
+        return NO_CRY_LABEL
+    return LOW_CONFIDENCE if float(species_probs(probs, labels).max()) < threshold else ""
 
 
 def too_little_sound(samples: np.ndarray) -> str:

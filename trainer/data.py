@@ -231,16 +231,17 @@ def subset(ds, max_samples: int | None):
     return ds if max_samples is None or max_samples >= len(ds) else ds.select(range(max_samples))
 
 
-def condition_rows(ds, conditions: str, column: str = "condition") -> list[int]:
-    """Indices of the rows whose ``condition`` is in the comma-separated ``conditions`` (a clear error otherwise)."""
+def condition_rows(ds, conditions: str, column: str = "condition", option: str = "--train-conditions") -> list[int]:
+    """Indices of the rows whose ``condition`` is in the comma-separated ``conditions``; a clear error, naming the
+    ``option`` that asked for them, otherwise."""
     wanted = {c.strip() for c in conditions.split(",") if c.strip()}
     if column not in ds.column_names:
-        raise ValueError(f"--train-conditions needs a {column!r} column; the dataset has {', '.join(ds.column_names)}")
+        raise ValueError(f"{option} needs a {column!r} column; the dataset has {', '.join(ds.column_names)}")
     values = list(ds.select_columns([column])[column])
     unknown = wanted - set(values)
     if unknown:
         raise ValueError(
-            f"--train-conditions {conditions!r}: no training row has condition {', '.join(sorted(unknown))}; "
+            f"{option} {conditions!r}: no training row has condition {', '.join(sorted(unknown))}; "
             f"expected some of {', '.join(sorted(set(values)))}"
         )
     return [i for i, v in enumerate(values) if v in wanted]

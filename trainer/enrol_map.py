@@ -29,18 +29,27 @@ class EnrolMapArguments:
     seed: int = field(default=0, metadata={"help": "Which trained species are held out to choose the penalty."})
 
 
+def cries_by_id(cries_dir, ids: list[int], renditions: tuple[str, ...], decode=None) -> dict[int, list[np.ndarray]]:
+    """Pokédex id → its reference cries (every rendition present), decoded by ``decode`` (default: as the app
+    decodes an upload, :func:`recognizer.recording.read_recording`)."""
+    from heldout.cries import reference_cries
+    from recognizer.recording import read_recording
+
+    decode = decode or read_recording
+    cries, _ = reference_cries(cries_dir, ids, renditions)
+    by_id: dict[int, list[np.ndarray]] = {}
+    for cry in cries:
+        by_id.setdefault(cry.pokedex_id, []).append(decode(cry.path))
+    return dict(sorted(by_id.items()))
+
+
 def species_pairs(bundle, cries_dir: str, renditions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Unit prototypes of every trained species' reference cries, and their head rows and biases."""
-    from heldout.cries import reference_cries
     from recognizer.enrol import prototype_direction, window_embeddings
-    from recognizer.recording import read_recording
     from trainer.evaluation.heldout_set import labels_by_pokedex_id
 
     label_of = labels_by_pokedex_id(bundle.pokedex, bundle.labels)
-    cries, _ = reference_cries(cries_dir, sorted(label_of), renditions)
-    by_id: dict[int, list[np.ndarray]] = {}
-    for cry in cries:
-        by_id.setdefault(cry.pokedex_id, []).append(read_recording(cry.path))
+    by_id = cries_by_id(cries_dir, sorted(label_of), renditions)
     if not by_id:
         raise ValueError(f"--cries-dir {cries_dir}: no cry of the model's {len(label_of)} species; expected "
                          "<id>.ogg files for them")
@@ -48,7 +57,7 @@ def species_pairs(bundle, cries_dir: str, renditions: tuple[str, ...]) -> tuple[
     weights, biases = dense.weight.detach().float().numpy(), dense.bias.detach().float().numpy()
     index = [bundle.labels.index(label_of[pid]) for pid in sorted(by_id)]
     prototypes = np.stack([prototype_direction(bundle, window_embeddings(bundle, by_id[pid])) for pid in sorted(by_id)])
-    logger.info("%d species with reference cries (%d files)", len(by_id), len(cries))
+    logger.info("%d species with reference cries (%d files)", len(by_id), sum(map(len, by_id.values())))
     return prototypes, weights[index], biases[index]
 
 

@@ -350,10 +350,7 @@ def prototype_callback(run: Run, feats: Features, model, model_args: ModelArgume
     from .prototype_head import PrototypeHeadCallback
 
     train = data_args.train_split
-    try:
-        rows = condition_rows(run.data[train], "clean")
-    except ValueError as err:
-        raise ValueError(f"--prototype-head-every needs clean clips (each class's references) in the train split: {err}") from None
+    rows = condition_rows(run.data[train], "clean", option="--prototype-head-every")  # each class's references
     if feats.stores:
         references = F.FbankDataset(feats.stores[train].select(rows))
     else:
