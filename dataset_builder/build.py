@@ -131,6 +131,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
             pitch_semitones=tuple(maker.config.pitch_semitones),
             data_dir=tmp / "data",
             form_cries=sum(1 for r in refs if r.form_id),
+            measured_speakers=_describe_measured_speakers(maker),
         )
         (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
     result = BuildResult(plan.target, counts, missing, time.perf_counter() - start, variant_seconds, plan.http.requests)
@@ -434,6 +435,16 @@ def _source_urls(cfg: SourceConfig) -> dict[str, str]:
     if cfg.source == "pokebip":
         return {"pokedex": f"{cfg.pokebip_url}/pokedex/{cfg.pokebip_version}", "names": cfg.pokeapi_url}
     return {"folder": Path(cfg.folder or "").name or "(folder)"}
+
+
+def _describe_measured_speakers(maker) -> str:
+    """The card's line on measured loudspeaker responses ("" when the build has none)."""
+    bank, c = maker.speaker_bank, maker.config
+    if bank is None:
+        return ""
+    return (f"{len(bank)} measured impulse responses (`{Path(c.measured_speakers).name}`; from guitarix-common, GPL-2+, "
+            f"when fetched by `scripts/fetch_real_parts.sh`) stand in for the drawn loudspeaker in "
+            f"{c.measured_speaker_probability:.0%} of the captures")
 
 
 def _describe_backgrounds(cfg, summary: dict[str, dict[str, int]]) -> str:

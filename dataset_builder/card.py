@@ -26,7 +26,7 @@ ATTRIBUTION = {
     "pokebip": "Cries and Pokédex pages from [Pokébip](https://www.pokebip.com); names from [PokeAPI](https://pokeapi.co).",
     "folder": "Cries from the builder's own folder of recordings (see the command below).",
 }
-PATH_FLAGS = ("--folder", "--music-dir", "--cache-dir")
+PATH_FLAGS = ("--folder", "--music-dir", "--cache-dir", "--measured-speakers")
 
 
 @dataclass
@@ -51,6 +51,8 @@ class CardInfo:
     """The written ``data/`` folder: its parquet files give each split's size in bytes."""
     form_cries: int = 0
     """Alternate forms' cries taken as more originals of their species (``--forms``)."""
+    measured_speakers: str = ""
+    """What ``--measured-speakers`` added to the capture chain ("" without it)."""
 
 
 def split_bytes(data_dir: Path | None, split: str) -> tuple[int, int]:
@@ -146,6 +148,8 @@ def build_section(info: CardInfo) -> list[str]:
         f"- Seed: {info.seed} (the same command gives a byte-identical dataset).",
         f"- Backgrounds: {info.backgrounds}",
     ]
+    if info.measured_speakers:
+        lines.append(f"- Measured loudspeakers: {info.measured_speakers}")
     if info.versions:
         lines.append("- Software: " + ", ".join(f"{k} {v}" for k, v in sorted(info.versions.items())))
     if info.missing:

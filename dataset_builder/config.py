@@ -86,6 +86,17 @@ class BuildConfig:
             "dynamics=all|agc|compressor, background=chiptune|noise|babble|music|youtube. E.g. codec=gsm."
         ),
     )
+    measured_speakers: str | None = field(
+        default=None,
+        metadata=_help(
+            "Folder of measured loudspeaker impulse responses (scripts/fetch_real_parts.sh: "
+            "data/real-parts/loudspeakers/amps) that stand in for the drawn loudspeaker in a share of captures; "
+            "the real-parts evaluation's held-out family (rigs/) is refused."
+        ),
+    )
+    measured_speaker_probability: float = field(
+        default=0.5, metadata=_help("With --measured-speakers: share of captures played through a measured response.")
+    )
     no_cry_variants: int = field(
         default=0,
         metadata=_help(
@@ -108,7 +119,7 @@ class BuildConfig:
             raise ValueError(f"--no-cry-variants must be >= 0, got {self.no_cry_variants}")
         if self.num_proc < 1:
             raise ValueError(f"--num-proc must be >= 1, got {self.num_proc}")
-        for name in ("validation_fraction", "test_fraction", "capture_fraction"):
+        for name in ("validation_fraction", "test_fraction", "capture_fraction", "measured_speaker_probability"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"--{name.replace('_', '-')} must be in [0, 1], got {getattr(self, name)}")
         if not -30.0 <= self.min_snr_db <= self.max_snr_db <= 80.0:

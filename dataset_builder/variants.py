@@ -34,6 +34,7 @@ from .augment import (
     HighPassFilter,
     Loudspeaker,
     LowPassFilter,
+    MeasuredLoudspeaker,
     Microphone,
     OneOf,
     PitchShift,
@@ -43,6 +44,7 @@ from .augment import (
 )
 from .backgrounds import BackgroundBank
 from .dsp import stretch_and_shift
+from .measured_speakers import load_responses
 from .procedural import PROCEDURAL_KINDS
 from .rooms import simulate_rir_banks
 from .schema import CONDITIONS, SPLITS
@@ -124,6 +126,10 @@ class AugmentConfig:
     """Share of coded captures encoded a second time (another drawn codec): a clip re-shared by an app."""
     holdout_families: tuple[str, ...] = ()
     """``family=value`` items (see HOLDOUT_FAMILIES) left out of the train split only."""
+    measured_speakers: str | None = None
+    """Folder of measured loudspeaker responses (:mod:`dataset_builder.measured_speakers`); None: drawn ones only."""
+    measured_speaker_probability: float = 0.5
+    """Share of captures whose loudspeaker is a measured response instead of a drawn one (with ``measured_speakers``)."""
 
     def __post_init__(self) -> None:
         self._check_families()
@@ -199,7 +205,7 @@ class AugmentConfig:
         if not 0 <= self.min_margin_seconds < self.clip_seconds / 4:
             raise ValueError(f"AugmentConfig.min_margin_seconds={self.min_margin_seconds}: expected 0 to clip_seconds/4")
         for name in ("agc_probability", "codec_probability", "codec_double_probability", "compressor_probability",
-                     "eq_probability", "edge_cut_probability"):
+                     "eq_probability", "edge_cut_probability", "measured_speaker_probability"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"AugmentConfig.{name}={getattr(self, name)}: expected a probability in [0, 1]")
         if set(self.rooms_per_split) != set(SPLITS) or any(
@@ -241,6 +247,9 @@ def holdout_values(holdouts: tuple[str, ...], family: str) -> set[str]:
 def augment_config_for_build(build_config: Any, augment_config: AugmentConfig | None = None) -> AugmentConfig:
     """The build's AugmentConfig: ``augment_config`` (or the defaults) with the build's SNR range and hold-outs."""
     overrides: dict[str, Any] = {"snr_db": (build_config.min_snr_db, build_config.max_snr_db)}
+    if getattr(build_config, "measured_speakers", None):
+        overrides["measured_speakers"] = str(build_config.measured_speakers)
+        overrides["measured_speaker_probability"] = float(build_config.measured_speaker_probability)
     if getattr(build_config, "holdout_family", None):
         overrides["holdout_families"] = parse_holdouts(build_config.holdout_family)
     return replace(augment_config, **overrides) if augment_config else AugmentConfig(**overrides)
@@ -286,8 +295,12 @@ class _SplitChain:
         exclude = tuple(sorted(holdout_values(held, "background")))
         self.background = AddBackground(maker.backgrounds.pool(split, exclude_kinds=exclude), *config.snr_db)
         self.room = RoomReverb(maker.rir_banks[split])
+        # a measured response, when the build has some, stands in for the drawn loudspeaker (it draws first, so a
+        # build without one keeps every draw of the builds before it)
+        measured = [MeasuredLoudspeaker(maker.speaker_bank, config.measured_speaker_probability)] if maker.speaker_bank else []
         self.capture = [
-            self.speaker, self.equalizer, self.room, self.mic, self.gain, self.clipping, self.compressor, self.agc, self.codec
+            *measured, self.speaker, self.equalizer, self.room, self.mic, self.gain, self.clipping, self.compressor,
+            self.agc, self.codec,
         ]
         self.skipped = _skipped_transforms(held)
 
@@ -335,7 +348,7 @@ def _skipped_transforms(held: tuple[str, ...]) -> set[str]:
     if holdout_values(held, "room"):
         skipped.add("room")
     speaker = holdout_values(held, "loudspeaker")
-    skipped |= {"loudspeaker", "equalizer"} if "all" in speaker else speaker
+    skipped |= {"measured_loudspeaker", "loudspeaker", "equalizer"} if "all" in speaker else speaker
     dynamics = holdout_values(held, "dynamics")
     skipped |= {"agc", "compressor"} if "all" in dynamics else dynamics
     return skipped
@@ -357,6 +370,7 @@ class VariantMaker:
         self.rir_banks = simulate_rir_banks(
             dict(config.rooms_per_split), config.positions_per_room, *config.rt60_s, seed=self.seed, cache_dir=cache
         )
+        self.speaker_bank = load_responses(config.measured_speakers) if config.measured_speakers else None
         self._chains: dict[str, _SplitChain] = {}
 
     def __getstate__(self) -> dict:
@@ -442,14 +456,19 @@ class VariantMaker:
 
     @staticmethod
     def _capture(chain: _SplitChain, x: np.ndarray, rng: np.random.Generator, steps: list) -> np.ndarray:
-        """Loudspeaker → equalizer → room → microphone → gain → clipping → compressor → AGC → codec."""
+        """(Measured) loudspeaker → equalizer → room → microphone → gain → clipping → compressor → AGC → codec."""
+        replaced = False
         for t in chain.capture:
             t.randomize_parameters(rng)  # drawn even when held out: the other draws stay those of the full build
             if t.name in chain.skipped:
                 steps.append({"name": t.name, "held_out": True})
                 continue
+            if t.name == "loudspeaker" and replaced:
+                steps.append({"name": t.name, "replaced_by": MeasuredLoudspeaker.name})
+                continue
             x = t.apply(x, SAMPLE_RATE)
             steps.append(t.recipe())
+            replaced = replaced or (t.name == MeasuredLoudspeaker.name and t.parameters["applied"])
         return x
 
     def _draw_families(self, condition: str, rng: np.random.Generator) -> list[str]:

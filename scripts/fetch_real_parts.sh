@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Real recorded parts for the evaluation's real-parts set (python -m trainer.evaluate --heldout-sim --real-parts DIR),
-# from Debian's packages; never used in training, never committed.
+# from Debian's packages; never committed. A build may train on one loudspeaker family, the amplifiers
+# (python -m dataset_builder --measured-speakers OUT/loudspeakers/amps); the bands' rigs and the hall never reach a
+# build (the builder refuses rigs/), so the real-parts set keeps a measured family no model trained on.
 #
 #   bash scripts/fetch_real_parts.sh [OUT]        (default OUT: data/real-parts)
 #

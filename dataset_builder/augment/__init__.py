@@ -3,7 +3,7 @@
 The original project's families: :class:`TimeStretch`, :class:`PitchShift`, a :class:`OneOf`
 :class:`HighPassFilter` / :class:`LowPassFilter`, :class:`AddBackground`. The capture chain of the real
 use, in the order :class:`dataset_builder.variants.VariantMaker` applies it: :class:`PlaceInRecording`
-→ background → :class:`Loudspeaker` → :class:`Equalizer` → :class:`RoomReverb` → :class:`Microphone` →
+→ background → :class:`Loudspeaker` (or, when the build has measured responses, :class:`MeasuredLoudspeaker`) → :class:`Equalizer` → :class:`RoomReverb` → :class:`Microphone` →
 :class:`Gain` → :class:`Clipping` → :class:`Compressor` → :class:`AutomaticGainControl` → :class:`Codec`.
 """
 
@@ -18,6 +18,7 @@ from .gain import Gain
 from .high_pass_filter import HighPassFilter
 from .loudspeaker import Loudspeaker
 from .low_pass_filter import LowPassFilter
+from .measured_loudspeaker import MeasuredLoudspeaker
 from .microphone import Microphone
 from .one_of import OneOf
 from .pitch_shift import PitchShift
@@ -38,6 +39,7 @@ __all__ = [
     "HighPassFilter",
     "Loudspeaker",
     "LowPassFilter",
+    "MeasuredLoudspeaker",
     "Microphone",
     "OneOf",
     "PitchShift",
