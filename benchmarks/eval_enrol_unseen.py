@@ -8,7 +8,10 @@ app's path (``Recognizer.predict``: windows, detector, calibrated "not sure"). B
 (``--trained-ids``, Gen 1) on the same simulator, before and after enrolling, show what enrolment costs them.
 
     python benchmarks/eval_enrol_unseen.py --model models/default [--ids 152-251] [--trained-ids 1-151]
-        [--snr-db 20,10,0] [--threads 2]
+        [--snr-db 20,10,0] [--threads 2] [--captures-per-cry 10]
+
+``--captures-per-cry N`` enrols each species from its reference cries and N simulated phone captures of each
+(the builder's chain, :class:`dataset_builder.captures.CaptureMaker`), as ``recognizer.enrol --captures`` does.
 
 Prints a table and writes ``benchmarks/results/enrol_unseen.json``.
 """
@@ -37,19 +40,30 @@ def english_names(csv_dir: Path) -> dict[int, str]:
         return {int(r["pokemon_species_id"]): r["name"] for r in csv.DictReader(f) if r["local_language_id"] == ENGLISH}
 
 
-def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, renditions: tuple[str, ...]):
-    """Add one head row per species of ``ids`` from its reference cries: the bundle after, and Pokédex id → label."""
+def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, renditions: tuple[str, ...],
+              captures_per_cry: int = 0):
+    """Add one head row per species of ``ids`` from its reference cries (and, with ``captures_per_cry``, simulated
+    captures of them, as ``recognizer.enrol --captures``): the bundle after, and Pokédex id → label."""
     from heldout.cries import load_cry
-    from recognizer.enrol import add_row, prototype_row, window_embeddings
-    from recognizer.row_map import load_row_map
-    from trainer.enrol_map import cries_by_id
+    from recognizer.enrol import add_row, captured_row, prototype_row, window_embeddings
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, load_row_map
+    from trainer.enrol_map import captures_by_id, cries_by_id
 
     row_map = load_row_map(bundle.directory)  # recognizer.enrol's rule: the folder's row map when it has one
     by_id = cries_by_id(cries_dir, ids, renditions, decode=load_cry)
+    captured = captures_by_id(by_id, captures_per_cry) if captures_per_cry else {}
+    captures_map = load_row_map(bundle.directory, CAPTURES_ROW_MAP_FILE) if captures_per_cry else None
+    if captures_per_cry and captures_map is None:
+        sys.exit(f"--captures-per-cry: {bundle.directory} has no {CAPTURES_ROW_MAP_FILE}; fit it with python -m "
+                 "trainer.enrol_map --captures-per-cry N")
     enrolled = {}
     for pid in sorted(by_id):
         label = names.get(pid, f"#{pid}")
-        row = prototype_row(bundle, window_embeddings(bundle, by_id[pid]), row_map=row_map)
+        references = window_embeddings(bundle, by_id[pid])
+        if captures_map is not None:
+            row = captured_row(bundle, references, window_embeddings(bundle, captured[pid]), captures_map)
+        else:
+            row = prototype_row(bundle, references, row_map=row_map)
         bundle = add_row(bundle, label, row)
         enrolled[pid] = label
     return bundle, enrolled
@@ -103,6 +117,9 @@ def main() -> None:
     add_common_arguments(parser)
     parser.add_argument("--trained-ids", default="1-151", help="species the model was trained on (the control)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "enrol_unseen.json"))
+    parser.add_argument("--captures-per-cry", type=int, default=0,
+                        help="enrol from the reference cries and this many simulated captures of each (recognizer.enrol "
+                             "--captures; needs the model's captures map)")
     args = parser.parse_args()
 
     from recognizer.loading import load_model
@@ -123,13 +140,14 @@ def main() -> None:
     # unknown sounds: before enrolling, the model cannot name them, so every answer is wrong; "not sure" is right
     not_enrolled = score(Recognizer(bundle, threads=args.threads), unseen_recordings)
 
-    bundle, enrolled = enrol_all(bundle, unseen, names, cries_dir, renditions)
+    bundle, enrolled = enrol_all(bundle, unseen, names, cries_dir, renditions, args.captures_per_cry)
     recognizer = Recognizer(bundle, threads=args.threads)  # the same bundle, its head now with the enrolled rows
     after = score(recognizer, trained_recordings)
     unseen_scores = score(recognizer, unseen_recordings)
 
     result = {
         "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(bundle.labels),
+        "captures_per_cry": args.captures_per_cry,
         "trained_ids": args.trained_ids, "snr_db": list(snr_db), "renditions": list(renditions),
         "enrolled_species": unseen_scores, "not_enrolled": not_enrolled, "trained_before": before, "trained_after": after,
         "seconds": round(time.perf_counter() - started, 1), "machine": platform.processor() or platform.machine(),

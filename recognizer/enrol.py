@@ -11,7 +11,12 @@ windows by the front end, so it is heard exactly as a recording is):
 - without one: the prototype's direction, at least the existing rows' median length;
 
 and in both cases the bias is raised, if needed, until every reference names NAME by a logit margin over the best
-existing class. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load
+existing class.
+
+With ``--captures FILE ...`` (simulated phone captures of the references: ``python -m dataset_builder.captures``),
+the prototype is the mean of the references' and the captures' windows, so it sits where the app's recordings of
+the sound land, and the row is the one the folder's captures map (``enrol_map_captures.safetensors``, fitted on
+prototypes of the same kind) gives it, with the map's bias as it is. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load
 it, with NAME among the labels, and every other row of the head unchanged.
 """
 
@@ -33,7 +38,7 @@ from frontend.windows import find_windows
 from recognizer.loading import ModelBundle, load_model
 from recognizer.model_files import save_pokedex
 from recognizer.recording import read_recording
-from recognizer.row_map import ROW_MAP_FILE, RowMap, load_row_map
+from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, load_row_map
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +84,23 @@ def prototype_direction(bundle: ModelBundle, embeddings: np.ndarray) -> np.ndarr
     if not np.isfinite(norm) or norm == 0.0:
         raise EnrolError("the references' embedding is degenerate (zero or not finite); expected audible recordings")
     return direction / norm
+
+
+def captured_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarray, row_map: RowMap) -> EnrolledRow:
+    """The row the captures map gives the prototype of the references' (``embeddings``) and their simulated
+    captures' (``captured``) windows, at the median row length, with the map's own bias.
+
+    The bias is not raised for the references: with captures in the prototype the row already sits where captures
+    land, and raising it until each clean reference wins by a margin let 100 enrolled species take 5 points of
+    the trained Gen 1's captures on ``models/default`` (README, "Enrolment from simulated captures").
+    """
+    dense = bundle.model.classifier.dense
+    weights = dense.weight.detach().float().numpy()
+    biases = dense.bias.detach().float().numpy()
+    mapped, bias = row_map.row(prototype_direction(bundle, np.concatenate([embeddings, captured])))
+    weight = mapped * (float(np.median(np.linalg.norm(weights, axis=1))) / max(float(np.linalg.norm(mapped)), 1e-12))
+    margin = float(np.min(embeddings @ weight + bias - (embeddings @ weights.T + biases).max(axis=1)))
+    return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), margin)
 
 
 def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN,
@@ -140,8 +162,10 @@ def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> ModelBundle:
     return dataclasses.replace(bundle, labels=labels)
 
 
-def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN) -> EnrolledRow:
-    """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio``; returns the added row."""
+def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN,
+          captures: list[str] | None = None) -> EnrolledRow:
+    """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio`` (and simulated ``captures`` of
+    it, when given); returns the added row."""
     label = label.strip()
     if not label:
         raise EnrolError("--label: empty; expected the name to answer for the enrolled sound")
@@ -153,9 +177,15 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     bundle = private_copy(load_model(model))
     if label in bundle.labels:
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
-    recordings = [read_recording(path) for path in audio]
-    row_map = load_row_map(bundle.directory)
-    row = prototype_row(bundle, window_embeddings(bundle, recordings), margin, row_map)
+    embeddings = window_embeddings(bundle, [read_recording(path) for path in audio])
+    if captures:
+        captures_map = load_row_map(bundle.directory, CAPTURES_ROW_MAP_FILE)
+        if captures_map is None:
+            raise EnrolError(f"--captures: {model} has no {CAPTURES_ROW_MAP_FILE}; expected a folder fitted with python -m "
+                             "trainer.enrol_map --captures-per-cry N (or enrol without --captures)")
+        row = captured_row(bundle, embeddings, window_embeddings(bundle, [read_recording(p) for p in captures]), captures_map)
+    else:
+        row = prototype_row(bundle, embeddings, margin, load_row_map(bundle.directory))
     bundle = add_row(bundle, label, row)
     _save(bundle, label, out)
     logger.info("enrolled %r from %d recording(s), %d window(s) -> %s", label, len(audio), row.reference_windows, out)
@@ -186,8 +216,9 @@ def _save(bundle: ModelBundle, label: str, out: Path) -> None:
         pokedex[label] = Species(pokedex_id=0, identifier="", names={lang: label for lang in bundle.languages})
         save_pokedex(tmp, pokedex, bundle.languages)
         save_calibration(tmp, bundle.calibration)
-        if (bundle.directory / ROW_MAP_FILE).is_file():  # the map holds for the trained rows: enrol again later
-            shutil.copyfile(bundle.directory / ROW_MAP_FILE, tmp / ROW_MAP_FILE)
+        for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):  # the maps hold for the trained rows: enrol again later
+            if (bundle.directory / name).is_file():
+                shutil.copyfile(bundle.directory / name, tmp / name)
         if out.exists():
             out.rmdir()
         tmp.rename(out)
@@ -202,13 +233,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", required=True, help="the name the model answers for the enrolled sound")
     parser.add_argument("--output", required=True, help="new model folder to write")
     parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN, help="logit margin of the references (default 2)")
+    parser.add_argument("--captures", action="extend", nargs="+", default=[],
+                        help="simulated captures of the references (python -m dataset_builder.captures)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from recognizer.loading import ModelNotFoundError
     from recognizer.recording import RecordingError
 
     try:
-        row = enrol(args.model, args.audio, args.label, args.output, args.margin)
+        row = enrol(args.model, args.audio, args.label, args.output, args.margin, args.captures)
     except (EnrolError, RecordingError, ModelNotFoundError) as err:
         print(f"enrol: {err}", file=sys.stderr)
         return 2

@@ -6,6 +6,10 @@ goes unheard. Fitted on the trained species, where both are known, a ridge map f
 (row, bias) turns a new sound's prototype into a row on the trained rows' terms (weight imprinting with a learned
 transform). ``python -m trainer.enrol_map`` fits it from a model's reference cries and stores it in the model
 folder as ``enrol_map.safetensors``; :mod:`recognizer.enrol` uses it when the folder has one.
+
+A second map, ``enrol_map_captures.safetensors``, is fitted on prototypes of the references *and* simulated phone
+captures of them (``python -m trainer.enrol_map --captures-per-cry N``); enrolment uses it when it is given
+captures (``--captures``). A map only holds for prototypes of the kind it was fitted on.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 ROW_MAP_FILE = "enrol_map.safetensors"
+"""The map for prototypes of the references alone."""
+CAPTURES_ROW_MAP_FILE = "enrol_map_captures.safetensors"
+"""The map for prototypes of the references and simulated captures of them."""
 RIDGE_STRENGTHS = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
 """Ridge penalties tried (unit prototypes: entries of order 1/√d, so the useful range is small)."""
 HELD_OUT_SHARE = 0.1
@@ -66,11 +73,11 @@ def _row_cosine(matrix: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.sum(pred * true, 1) / (np.linalg.norm(pred, axis=1) * np.linalg.norm(true, axis=1))))
 
 
-def save_row_map(directory: str | os.PathLike, row_map: RowMap) -> Path:
-    """Write ``enrol_map.safetensors`` into ``directory`` atomically; its path."""
+def save_row_map(directory: str | os.PathLike, row_map: RowMap, name: str = ROW_MAP_FILE) -> Path:
+    """Write the map as ``name`` into ``directory`` atomically; its path."""
     from safetensors.numpy import save_file
 
-    path = Path(directory) / ROW_MAP_FILE
+    path = Path(directory) / name
     tmp = path.with_name(f".{path.name}.tmp")
     metadata = {"strength": repr(row_map.strength), "species": str(row_map.species),
                 "held_out_cosine": repr(row_map.held_out_cosine)}
@@ -79,11 +86,11 @@ def save_row_map(directory: str | os.PathLike, row_map: RowMap) -> Path:
     return path
 
 
-def load_row_map(directory: str | os.PathLike) -> RowMap | None:
-    """The map stored in a model folder, or None when it has none."""
+def load_row_map(directory: str | os.PathLike, name: str = ROW_MAP_FILE) -> RowMap | None:
+    """The map stored as ``name`` in a model folder, or None when it has none."""
     from safetensors import SafetensorError, safe_open
 
-    path = Path(directory) / ROW_MAP_FILE
+    path = Path(directory) / name
     if not path.is_file():
         return None
     try:

@@ -163,3 +163,44 @@ def test_with_a_row_map_the_new_row_is_the_mapped_one_and_the_map_travels_with_t
     assert np.linalg.norm(row.weight) == pytest.approx(float(np.median(np.linalg.norm(weights, axis=1))), rel=1e-5)
     assert row.bias >= mapped_bias - 1e-5 and row.reference_margin >= 2.0 - 1e-3
     assert (tmp_path / "out" / ROW_MAP_FILE).read_bytes() == (folder / ROW_MAP_FILE).read_bytes()
+
+
+def test_with_captures_the_captures_map_places_the_prototype_of_references_and_captures(tmp_path):
+    """``--captures``: the prototype is the mean over the references' and the captures' windows, the row is the
+    captures map's (at the median row length, its own bias); a folder without that map is refused; OUT keeps both."""
+    import shutil
+
+    from recognizer.enrol import prototype_direction, window_embeddings
+    from recognizer.loading import load_model
+    from recognizer.recording import read_recording
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
+
+    folder = tmp_path / "mapped"
+    shutil.copytree(trained_tiny_model(), folder)
+    bundle = load_model(str(folder))
+    width = bundle.model.config.hidden_size
+    reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
+    noisy = fake_cry(NEW_CLASS, 1.2, seed=11) + 0.05 * np.random.default_rng(0).standard_normal(int(1.2 * SAMPLE_RATE))
+    capture = write_audio(tmp_path / "capture.wav", noisy.astype(np.float32))
+    with pytest.raises(EnrolError, match=f"no {CAPTURES_ROW_MAP_FILE}; expected a folder fitted with"):
+        enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "refused"), captures=[str(capture)])
+
+    rng = np.random.default_rng(5)
+    clean_map, captures_map = (np.eye(width + 1) + 0.3 * rng.standard_normal((width + 1, width + 1)) for _ in range(2))
+    captures_map[-1, -1] = -4.0  # a bias the references would not win with: the map's bias stands all the same
+    save_row_map(folder, RowMap(clean_map, 0.1, 12, 0.9))
+    save_row_map(folder, RowMap(captures_map, 0.1, 12, 0.9), CAPTURES_ROW_MAP_FILE)
+    row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"), captures=[str(capture)])
+    refs = window_embeddings(bundle, [read_recording(str(reference))])
+    both = np.concatenate([refs, window_embeddings(bundle, [read_recording(str(capture))])])
+    unit = prototype_direction(bundle, both)
+    mapped = np.append(unit, 1.0) @ captures_map
+    weights = bundle.model.classifier.dense.weight.detach().numpy()
+    assert np.allclose(row.weight / np.linalg.norm(row.weight), mapped[:-1] / np.linalg.norm(mapped[:-1]), atol=1e-5)
+    assert not np.allclose(unit, prototype_direction(bundle, refs), atol=1e-3)  # the captures moved the prototype
+    assert np.linalg.norm(row.weight) == pytest.approx(float(np.median(np.linalg.norm(weights, axis=1))), rel=1e-5)
+    assert row.bias == pytest.approx(mapped[-1], abs=1e-4) and row.reference_windows == len(refs)
+    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
+        assert (tmp_path / "out" / name).read_bytes() == (folder / name).read_bytes()
+    assert main(["--model", str(folder), "--audio", str(reference), "--label", "Othermon", "--output",
+                 str(tmp_path / "cli"), "--captures", str(capture), str(capture)]) == 0

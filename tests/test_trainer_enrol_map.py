@@ -25,7 +25,7 @@ def test_each_trained_species_pairs_its_cries_prototype_with_its_own_row(cries_d
     from recognizer.loading import load_model
 
     bundle = load_model(str(trained_tiny_model()))
-    prototypes, rows, biases = species_pairs(bundle, str(cries_dir), ("latest", "legacy"))
+    prototypes, rows, biases, with_captures = species_pairs(bundle, str(cries_dir), ("latest", "legacy"))
     weights = bundle.model.classifier.dense.weight.detach().numpy()
     order = sorted(LABELS, key=lambda name: SPECIES[name].pokedex_id)
     assert prototypes.shape == (len(LABELS), bundle.model.config.hidden_size)
@@ -45,3 +45,31 @@ def test_the_command_refuses_too_few_species_and_missing_cries_with_a_clear_mess
     assert "no cry of the model's 3 species" in capsys.readouterr().err
     assert main(["--model", model, "--cries-dir", str(tmp_path / "nowhere")]) == 2
     assert "nowhere" in capsys.readouterr().err
+
+
+def test_with_captures_per_cry_the_prototypes_include_simulated_captures(cries_dir, tmp_path, monkeypatch, capsys):
+    """``--captures-per-cry``: a second set of prototypes, each from the cries and their captures (the builder's
+    chain), still matched to their own rows; 0 leaves it out; out of range is refused."""
+    import functools
+
+    import dataset_builder.captures
+    from dataset_builder.backgrounds import BackgroundConfig
+    from dataset_builder.variants import AugmentConfig
+    from recognizer.loading import load_model
+
+    small = functools.partial(
+        dataset_builder.captures.CaptureMaker,
+        augment=AugmentConfig(rooms_per_split={"train": 1, "validation": 1, "test": 1}, positions_per_room=1),
+        backgrounds=BackgroundConfig(cache_dir=str(tmp_path / "bg"), procedural_seconds=5.0,
+                                     procedural_per_split={"train": 1, "validation": 1, "test": 1}))
+    monkeypatch.setattr(dataset_builder.captures, "CaptureMaker", small)
+    bundle = load_model(str(trained_tiny_model()))
+    prototypes, rows, biases, with_captures = species_pairs(bundle, str(cries_dir), ("latest", "legacy"), 2)
+    assert with_captures.shape == prototypes.shape
+    assert np.allclose(np.linalg.norm(with_captures, axis=1), 1.0, atol=1e-5)
+    cosines = np.sum(prototypes * with_captures, axis=1)
+    assert np.all(cosines < 0.9999) and np.all(cosines > 0.0)  # moved by the captures, still the same species
+    again = species_pairs(bundle, str(cries_dir), ("latest", "legacy"), 2)[3]
+    assert np.array_equal(again, with_captures)  # the same seed, the same captures
+    assert main(["--model", str(trained_tiny_model()), "--cries-dir", str(cries_dir), "--captures-per-cry", "101"]) == 2
+    assert "--captures-per-cry 101: expected 0-100" in capsys.readouterr().err

@@ -7,6 +7,11 @@ Every trained species with a cry in ``--cries-dir`` gives one pair: the prototyp
 its trained head row. :func:`recognizer.row_map.fit_row_map` fits the ridge map between them, and the folder gains
 ``enrol_map.safetensors``; from then on ``python -m recognizer.enrol`` turns a new sound's prototype into the row
 training would have given it. The model's weights are not touched.
+
+``--captures-per-cry N`` also fits the captures map (``enrol_map_captures.safetensors``): each prototype is then
+the mean over the reference cries' windows and N simulated phone captures of each cry
+(:class:`dataset_builder.captures.CaptureMaker`, the builder's chain), as ``recognizer.enrol --captures`` computes
+it for a new sound.
 """
 
 from __future__ import annotations
@@ -26,7 +31,14 @@ class EnrolMapArguments:
     model: str = field(metadata={"help": "Model folder to fit the map for (the map is written into it)."})
     cries_dir: str = field(metadata={"help": "PokeAPI's cries folder (cries/pokemon/{latest,legacy}/<id>.ogg)."})
     renditions: str = field(default="latest,legacy", metadata={"help": "Comma-separated renditions to read."})
-    seed: int = field(default=0, metadata={"help": "Which trained species are held out to choose the penalty."})
+    seed: int = field(default=0, metadata={"help": "Which trained species are held out to choose the penalty, and the "
+                                                   "captures' draws."})
+    captures_per_cry: int = field(default=0, metadata={"help": "Also fit the captures map, from this many simulated "
+                                                                "captures of each reference cry (0: no captures map)."})
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.captures_per_cry <= 100:
+            raise ValueError(f"--captures-per-cry {self.captures_per_cry}: expected 0-100")
 
 
 def cries_by_id(cries_dir, ids: list[int], renditions: tuple[str, ...], decode=None) -> dict[int, list[np.ndarray]]:
@@ -43,8 +55,10 @@ def cries_by_id(cries_dir, ids: list[int], renditions: tuple[str, ...], decode=N
     return dict(sorted(by_id.items()))
 
 
-def species_pairs(bundle, cries_dir: str, renditions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit prototypes of every trained species' reference cries, and their head rows and biases."""
+def species_pairs(bundle, cries_dir: str, renditions: tuple[str, ...], captures_per_cry: int = 0,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Unit prototypes of every trained species' reference cries, their head rows and biases, and (with
+    ``captures_per_cry``) the prototypes of the cries with simulated captures of them (else None)."""
     from recognizer.enrol import prototype_direction, window_embeddings
     from trainer.evaluation.heldout_set import labels_by_pokedex_id
 
@@ -56,21 +70,43 @@ def species_pairs(bundle, cries_dir: str, renditions: tuple[str, ...]) -> tuple[
     dense = bundle.model.classifier.dense
     weights, biases = dense.weight.detach().float().numpy(), dense.bias.detach().float().numpy()
     index = [bundle.labels.index(label_of[pid]) for pid in sorted(by_id)]
-    prototypes = np.stack([prototype_direction(bundle, window_embeddings(bundle, by_id[pid])) for pid in sorted(by_id)])
+    references = {pid: window_embeddings(bundle, cries) for pid, cries in by_id.items()}
+    prototypes = np.stack([prototype_direction(bundle, references[pid]) for pid in sorted(by_id)])
     logger.info("%d species with reference cries (%d files)", len(by_id), sum(map(len, by_id.values())))
-    return prototypes, weights[index], biases[index]
+    with_captures = None
+    if captures_per_cry:
+        captured = captures_by_id(by_id, captures_per_cry, seed)
+        with_captures = np.stack([prototype_direction(bundle, np.concatenate(
+            [references[pid], window_embeddings(bundle, captured[pid])])) for pid in sorted(by_id)])
+    return prototypes, weights[index], biases[index], with_captures
 
 
-def fit_enrol_map(args: EnrolMapArguments) -> Path:
-    """Fit and store the map; the file written."""
+def captures_by_id(by_id: dict[int, list[np.ndarray]], per_cry: int, seed: int = 0) -> dict[int, list[np.ndarray]]:
+    """Pokédex id → ``per_cry`` simulated captures of each of its cries (the builder's chain; keyed by id and cry)."""
+    from dataset_builder.captures import CaptureMaker
+
+    maker = CaptureMaker(seed)
+    return {pid: [audio for k, cry in enumerate(cries) for audio, _ in maker.captures(cry, per_cry, key=pid * 100 + k)]
+            for pid, cries in sorted(by_id.items())}
+
+
+def fit_enrol_map(args: EnrolMapArguments) -> list[Path]:
+    """Fit and store the map (and the captures map); the files written."""
     from recognizer.loading import load_model
-    from recognizer.row_map import fit_row_map, save_row_map
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, fit_row_map, save_row_map
 
     bundle = load_model(args.model)
-    prototypes, rows, biases = species_pairs(bundle, args.cries_dir, tuple(args.renditions.split(",")))
-    row_map = fit_row_map(prototypes, rows, biases, seed=args.seed)
-    logger.info("ridge strength %g; held-out species' rows at cosine %.3f", row_map.strength, row_map.held_out_cosine)
-    return save_row_map(bundle.directory, row_map)
+    prototypes, rows, biases, with_captures = species_pairs(
+        bundle, args.cries_dir, tuple(args.renditions.split(",")), args.captures_per_cry, args.seed)
+    written = []
+    for name, x in ((ROW_MAP_FILE, prototypes), (CAPTURES_ROW_MAP_FILE, with_captures)):
+        if x is None:
+            continue
+        row_map = fit_row_map(x, rows, biases, seed=args.seed)
+        logger.info("%s: ridge strength %g; held-out species' rows at cosine %.3f", name, row_map.strength,
+                    row_map.held_out_cosine)
+        written.append(save_row_map(bundle.directory, row_map, name))
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         (args,) = HfArgumentParser(EnrolMapArguments).parse_args_into_dataclasses(args=argv)
-        out = fit_enrol_map(args)
+        written = fit_enrol_map(args)
     except (ValueError, FileNotFoundError, RecordingError, ModelNotFoundError) as err:
         print(f"enrol_map: {err}", file=sys.stderr)
         return 2
-    print(f"wrote {out}")
+    print("wrote " + ", ".join(map(str, written)))
     return 0
 
 
