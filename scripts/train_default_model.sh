@@ -212,13 +212,14 @@ if has evaluate; then
   # chosen for 99 % precision there: at 95 % it answered too many noise and speech recordings.
   $PY -m trainer.evaluate --model "$RUN" --dataset "$DATA" --output-dir "$RUN/eval" \
     --recalibrate-on validation --target-precision "${TARGET_PRECISION:-0.99}"
-  # The enrolment row map (recognizer.enrol turns a new sound's prototype into the row training would give it).
-  $PY -m trainer.enrol_map --model "$RUN" --cries-dir "$SHARED/cries"
+  # The enrolment row maps (recognizer.enrol turns a new sound's prototype into the row training would give it): one
+  # for references alone, one for references with 10 simulated captures of each (recognizer.enrol --captures).
+  $PY -m trainer.enrol_map --model "$RUN" --cries-dir "$SHARED/cries" --captures-per-cry 10
 fi
 
 if has install; then
   rm -rf models/default.tmp && mkdir -p models/default.tmp
-  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors README.md; do
+  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors enrol_map_captures.safetensors README.md; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
   mkdir -p models/default.tmp/eval

@@ -119,7 +119,9 @@ microphone, in the who_tf_screamin app; and as a reproducible baseline for audio
   gets one of those names unless its `no_cry` class (when it has one) or the "not sure" threshold rejects it.
   Use the calibrated threshold. A new sound can be added without retraining (`python -m recognizer.enrol`);
   with the folder's `enrol_map.safetensors` (`python -m trainer.enrol_map`) its row is the one training
-  would have given it, but species never trained are named far less often than trained ones.
+  would have given it, and with simulated captures of the references (`python -m dataset_builder.captures`,
+  `--captures`, the folder's `enrol_map_captures.safetensors`) it is placed where phone captures land; even so,
+  species never trained are named far less often than trained ones.
 - The test split holds variants (room, microphone, codec, background noise) synthesised by the dataset
   builder; real recordings in loud places will score lower than the numbers above.
 - Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.
