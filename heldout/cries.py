@@ -96,21 +96,23 @@ def alternate_forms(pokemon_csv: str | os.PathLike, ids: list[int]) -> dict[int,
 
 
 def form_cries(cries_dir: str | os.PathLike, pokemon_csv: str | os.PathLike, ids: list[int]) -> tuple[list[ReferenceCry], int, int]:
-    """The ``latest`` cries of ``ids``' alternate forms that differ from their species' own; and how many forms
-    have no file and how many sound the same as their species (both left out)."""
+    """The ``latest`` cries of ``ids``' alternate forms that differ from their species' own and from its other forms'
+    (a sound is counted once, as the builder takes it once); and how many forms have no file and how many sound the
+    same as their species or one of its forms already taken (both left out)."""
     folder = cry_folder(cries_dir) / "latest"
     found, no_file, same = [], 0, 0
     for species_id, forms in sorted(alternate_forms(pokemon_csv, ids).items()):
         own_path = folder / f"{species_id}.ogg"
-        own = load_cry(own_path) if own_path.is_file() else None
+        taken = [load_cry(own_path)] if own_path.is_file() else []
         for form_id in forms:
             path = folder / f"{form_id}.ogg"
             if not path.is_file():
                 no_file += 1
                 continue
             cry = load_cry(path)
-            if own is not None and len(cry) == len(own) and np.allclose(cry, own, atol=1e-4):
+            if any(len(cry) == len(t) and np.allclose(cry, t, atol=1e-4) for t in taken):
                 same += 1
                 continue
+            taken.append(cry)
             found.append(ReferenceCry(species_id, "latest", path, form_id))
     return found, no_file, same

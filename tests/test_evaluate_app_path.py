@@ -102,8 +102,10 @@ def test_alternate_forms_with_a_cry_of_their_own_count_for_their_species(model, 
     first, second = sorted(SPECIES.values(), key=lambda i: i.pokedex_id)[:2]
     write_audio(latest / "10001.ogg", species_cry(next(iter(SPECIES)), 0.9, seed=7))  # a cry of its own
     shutil.copy(latest / f"{first.pokedex_id}.ogg", latest / "10002.ogg")  # the species' own cry again
+    shutil.copy(latest / "10001.ogg", latest / "10004.ogg")  # another form's cry again: counted once
     rows = [(i.pokedex_id, i.pokedex_id, 1) for i in SPECIES.values()]
-    rows += [(10001, first.pokedex_id, 0), (10002, first.pokedex_id, 0), (10003, second.pokedex_id, 0)]  # 10003: no file
+    rows += [(10001, first.pokedex_id, 0), (10002, first.pokedex_id, 0), (10003, second.pokedex_id, 0),  # 10003: no file
+             (10004, first.pokedex_id, 0)]
     pokemon_csv = tmp_path / "pokemon.csv"
     pokemon_csv.write_text("id,identifier,species_id,height,weight,base_experience,order,is_default\n"
                            + "".join(f"{a},p{a},{b},1,1,1,{a},{d}\n" for a, b, d in rows))

@@ -81,8 +81,8 @@ def heldout_recordings(
         logger.warning("%d reference cries are missing (%s …)", len(missing), ", ".join(missing[:5]))
     if plan.pokemon_csv is not None and "latest" in plan.renditions:
         forms, no_file, same = form_cries(plan.cries_dir, plan.pokemon_csv, plan.ids)
-        logger.info("%d alternate forms with a cry of their own (%d have no file, %d sound like their species)",
-                    len(forms), no_file, same)
+        logger.info("%d alternate forms with a cry of their own (%d have no file, %d sound like their species or "
+                    "another of its forms)", len(forms), no_file, same)
         cries += forms
     unknown = sorted({c.pokedex_id for c in cries if c.pokedex_id not in label_of_id})
     if unknown:
