@@ -91,8 +91,8 @@ def captured_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarr
     captures' (``captured``) windows, at the median row length, with the map's own bias.
 
     The bias is not raised for the references: with captures in the prototype the row already sits where captures
-    land, and raising it until each clean reference wins by a margin let 100 enrolled species take 5 points of
-    the trained Gen 1's captures on ``models/default`` (README, "Enrolment from simulated captures").
+    land, and raising it until each clean reference wins by a margin let enrolled rows outbid trained species on
+    their own captures (README, "Enrolment from simulated captures").
     """
     dense = bundle.model.classifier.dense
     weights = dense.weight.detach().float().numpy()
