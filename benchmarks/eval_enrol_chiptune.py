@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.eval_enrol_unseen import recordings, score, shared_folders  # noqa: E402
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+from frontend.audio import SAMPLE_RATE  # noqa: E402
 
-SAMPLE_RATE = 16_000
 SCALE = np.array([0, 2, 4, 5, 7, 9, 11, 12, 14, 16])
 """Semitones of a major scale over two octaves, the notes an arpeggio is drawn from."""
 
@@ -72,27 +72,19 @@ def sound_recordings(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], p
 
 
 def enrolled(bundle, sounds: dict[str, np.ndarray], with_captures: bool, per_sound: int, seed: int):
-    """``bundle`` with every sound enrolled from its one recording (and its simulated captures)."""
-    from recognizer.enrol import add_row, captured_row, private_copy, prototype_row, window_embeddings
-    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, load_row_map
+    """``bundle`` with every sound enrolled from its one recording (and its simulated captures), by
+    ``recognizer.enrol``'s rule."""
+    from recognizer.enrol import add_row, enrolled_row, enrolment_maps, private_copy, window_embeddings
 
-    b = private_copy(bundle)
-    row_map = load_row_map(bundle.directory, CAPTURES_ROW_MAP_FILE if with_captures else "enrol_map.safetensors")
-    if with_captures and row_map is None:
-        sys.exit(f"{bundle.directory} has no {CAPTURES_ROW_MAP_FILE}; fit it with python -m trainer.enrol_map --captures-per-cry N")
+    b, maps = private_copy(bundle), enrolment_maps(bundle)
     maker = None
     if with_captures:
         from dataset_builder.captures import CaptureMaker
 
         maker = CaptureMaker(seed)
     for k, (label, samples) in enumerate(sounds.items()):
-        references = window_embeddings(b, [samples])
-        if with_captures:
-            captured = [audio for audio, _ in maker.captures(samples, per_sound, key=k)]
-            row = captured_row(b, references, window_embeddings(b, captured), row_map)
-        else:
-            row = prototype_row(b, references, row_map=row_map)
-        b = add_row(b, label, row)
+        captured = window_embeddings(b, [a for a, _ in maker.captures(samples, per_sound, key=k)]) if maker else None
+        b = add_row(b, label, enrolled_row(b, window_embeddings(b, [samples]), captured, maps=maps))
     return b
 
 

@@ -45,26 +45,21 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
     """Add one head row per species of ``ids`` from its reference cries (and, with ``captures_per_cry``, simulated
     captures of them, as ``recognizer.enrol --captures``): the bundle after, and Pokédex id → label."""
     from heldout.cries import load_cry
-    from recognizer.enrol import add_row, captured_row, prototype_row, window_embeddings
-    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, load_row_map
+    from recognizer.enrol import add_row, enrolled_row, enrolment_maps, window_embeddings
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE
     from trainer.enrol_map import captures_by_id, cries_by_id
 
-    row_map = load_row_map(bundle.directory)  # recognizer.enrol's rule: the folder's row map when it has one
-    by_id = cries_by_id(cries_dir, ids, renditions, decode=load_cry)
-    captured = captures_by_id(by_id, captures_per_cry) if captures_per_cry else {}
-    captures_map = load_row_map(bundle.directory, CAPTURES_ROW_MAP_FILE) if captures_per_cry else None
-    if captures_per_cry and captures_map is None:
+    maps = enrolment_maps(bundle)  # recognizer.enrol's rule and the folder's maps, read once
+    if captures_per_cry and maps[1] is None:
         sys.exit(f"--captures-per-cry: {bundle.directory} has no {CAPTURES_ROW_MAP_FILE}; fit it with python -m "
                  "trainer.enrol_map --captures-per-cry N")
+    by_id = cries_by_id(cries_dir, ids, renditions, decode=load_cry)
+    captured = captures_by_id(by_id, captures_per_cry) if captures_per_cry else {}
     enrolled = {}
     for pid in sorted(by_id):
         label = names.get(pid, f"#{pid}")
-        references = window_embeddings(bundle, by_id[pid])
-        if captures_map is not None:
-            row = captured_row(bundle, references, window_embeddings(bundle, captured[pid]), captures_map)
-        else:
-            row = prototype_row(bundle, references, row_map=row_map)
-        bundle = add_row(bundle, label, row)
+        windows = window_embeddings(bundle, captured[pid]) if captures_per_cry else None
+        bundle = add_row(bundle, label, enrolled_row(bundle, window_embeddings(bundle, by_id[pid]), windows, maps=maps))
         enrolled[pid] = label
     return bundle, enrolled
 

@@ -104,15 +104,12 @@ def parse_args(argv: list[str] | None = None) -> CaptureArguments:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m dataset_builder.captures", description=__doc__.splitlines()[0])
-    for name, f in CaptureArguments.__dataclass_fields__.items():
-        flag = "--" + name.replace("_", "-")
-        if name == "audio":
-            parser.add_argument(flag, action="extend", nargs="+", required=True, help=f.metadata["help"])
-        elif name == "output":
-            parser.add_argument(flag, required=True, help=f.metadata["help"])
-        else:
-            parser.add_argument(flag, type=int if isinstance(f.default, int) else str, default=f.default,
-                                help=f.metadata["help"])
+    parser.add_argument("--audio", action="extend", nargs="+", required=True, help="a recording of the sound")
+    parser.add_argument("--output", required=True, help="new folder for the captures (written atomically)")
+    parser.add_argument("--count", type=int, default=DEFAULT_CAPTURES, help="captures per recording")
+    parser.add_argument("--seed", type=int, default=0, help="the one seed of every draw")
+    parser.add_argument("--music-dir", help="also your own background music (as the builder's --music-dir)")
+    parser.add_argument("--cache-dir", help="cache of simulated rooms and decoded music (default: the project's)")
     return CaptureArguments(**vars(parser.parse_args(argv)))
 
 

@@ -16,8 +16,11 @@ existing class.
 With ``--captures FILE ...`` (simulated phone captures of the references: ``python -m dataset_builder.captures``),
 the prototype is the mean of the references' and the captures' windows, so it sits where the app's recordings of
 the sound land, and the row is the one the folder's captures map (``enrol_map_captures.safetensors``, fitted on
-prototypes of the same kind) gives it, with the map's bias as it is. OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load
-it, with NAME among the labels, and every other row of the head unchanged.
+prototypes of the same kind) gives it, with the map's bias as it is.
+
+OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it, with NAME
+among the labels, and every other row of the head unchanged. :func:`enrolled_row` is the rule in one call, for the
+benchmarks that enrol many sounds.
 """
 
 from __future__ import annotations
@@ -98,9 +101,33 @@ def captured_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarr
     weights = dense.weight.detach().float().numpy()
     biases = dense.bias.detach().float().numpy()
     mapped, bias = row_map.row(prototype_direction(bundle, np.concatenate([embeddings, captured])))
-    weight = mapped * (float(np.median(np.linalg.norm(weights, axis=1))) / max(float(np.linalg.norm(mapped)), 1e-12))
+    weight = _at_median_length(mapped, weights)
     margin = float(np.min(embeddings @ weight + bias - (embeddings @ weights.T + biases).max(axis=1)))
     return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), margin)
+
+
+def _at_median_length(row: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``row``'s direction at the trained rows' median length (a mapped row competes on their terms)."""
+    return row * (float(np.median(np.linalg.norm(weights, axis=1))) / max(float(np.linalg.norm(row)), 1e-12))
+
+
+def enrolment_maps(bundle: ModelBundle) -> tuple[RowMap | None, RowMap | None]:
+    """The folder's row maps: for references alone, and for references with simulated captures (None when absent)."""
+    return load_row_map(bundle.directory, ROW_MAP_FILE), load_row_map(bundle.directory, CAPTURES_ROW_MAP_FILE)
+
+
+def enrolled_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarray | None = None,
+                 margin: float = DEFAULT_MARGIN, maps: tuple[RowMap | None, RowMap | None] | None = None) -> EnrolledRow:
+    """``recognizer.enrol``'s row for references' window ``embeddings`` (and ``captured`` windows of simulated
+    captures): :func:`captured_row` with the captures map, else :func:`prototype_row` with the references' map.
+    ``maps`` (:func:`enrolment_maps`) defaults to the folder's."""
+    row_map, captures_map = maps if maps is not None else enrolment_maps(bundle)
+    if captured is None:
+        return prototype_row(bundle, embeddings, margin, row_map)
+    if captures_map is None:
+        raise EnrolError(f"--captures: {bundle.directory} has no {CAPTURES_ROW_MAP_FILE}; expected a folder fitted with "
+                         "python -m trainer.enrol_map --captures-per-cry N (or enrol without --captures)")
+    return captured_row(bundle, embeddings, captured, captures_map)
 
 
 def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN,
@@ -121,7 +148,7 @@ def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = D
     floor = float(np.median(np.linalg.norm(weights, axis=1)))
     if row_map is not None:
         mapped, mapped_bias = row_map.row(unit)
-        weight = mapped * (floor / max(float(np.linalg.norm(mapped)), 1e-12))
+        weight = _at_median_length(mapped, weights)
         raw = embeddings @ weight
         bias = max(mapped_bias, float(margin + np.max(existing - raw)))
         return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
@@ -178,14 +205,8 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     if label in bundle.labels:
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
     embeddings = window_embeddings(bundle, [read_recording(path) for path in audio])
-    if captures:
-        captures_map = load_row_map(bundle.directory, CAPTURES_ROW_MAP_FILE)
-        if captures_map is None:
-            raise EnrolError(f"--captures: {model} has no {CAPTURES_ROW_MAP_FILE}; expected a folder fitted with python -m "
-                             "trainer.enrol_map --captures-per-cry N (or enrol without --captures)")
-        row = captured_row(bundle, embeddings, window_embeddings(bundle, [read_recording(p) for p in captures]), captures_map)
-    else:
-        row = prototype_row(bundle, embeddings, margin, load_row_map(bundle.directory))
+    captured = window_embeddings(bundle, [read_recording(p) for p in captures]) if captures else None
+    row = enrolled_row(bundle, embeddings, captured, margin)
     bundle = add_row(bundle, label, row)
     _save(bundle, label, out)
     logger.info("enrolled %r from %d recording(s), %d window(s) -> %s", label, len(audio), row.reference_windows, out)
