@@ -95,7 +95,7 @@ def captured_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarr
 
     The bias is not raised for the references: with captures in the prototype the row already sits where captures
     land, and raising it until each clean reference wins by a margin let enrolled rows outbid trained species on
-    their own captures (README, "Enrolment from simulated captures").
+    their own captures (docs/README_model.md, "Enrolment from simulated captures").
     """
     dense = bundle.model.classifier.dense
     weights = dense.weight.detach().float().numpy()

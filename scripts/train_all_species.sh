@@ -15,7 +15,7 @@ export IDS="${IDS:-1-1025}" DATA="${DATA:-data/all-species}" RUN="${RUN:-runs/al
 export VARIANTS="${VARIANTS:-24}" EPOCHS4="${EPOCHS4:-0}" HEAD_EPOCHS="${HEAD_EPOCHS:-30}" HEAD_LR="${HEAD_LR:-1e-3}"
 export EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-1e-4}"
 # Alternate forms' own cries (--forms: 170 of the 326 forms in ../shared/pokeapi) count for their species. The first run's data
-# (data/all-species, README "Every species") was built before the flag existed, without them.
+# (data/all-species, docs/README_model.md "Every species") was built before the flag existed, without them.
 export BUILD_FLAGS="${BUILD_FLAGS---forms}"
 export TRAIN_FLAGS="${TRAIN_FLAGS:---eval-strategy steps --save-strategy steps --logging-strategy steps --eval-steps 500 --save-steps 500 --logging-steps 500}"
 [ "$#" -gt 0 ] || set -- music build train evaluate

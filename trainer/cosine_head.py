@@ -5,7 +5,7 @@ bias 0), its output always has length √d (zero mean, unit variance over d feat
 linear layer at one length ``scale / √d`` and no bias, a logit is ``scale · cos(row, embedding)``. Training keeps
 it that way: the three fixed tensors do not train, and the rows are put back on their sphere after every
 optimiser step. Such a head makes the embedding the thing that is learnt (NormFace, Wang et al. 2017): a class
-is a direction, and never-trained sounds land apart from the trained ones (the README's held-out-generation
+is a direction, and never-trained sounds land apart from the trained ones (docs/README_model.md: the held-out-generation
 run). The saved folder needs nothing new: ``pipeline()`` and the app load it as is.
 """
 

@@ -2,7 +2,7 @@
 
 Enrolment names a new sound by the prototype of its clean reference recordings, but a trained row is not its
 class's prototype: it is wherever training put it, so a prototype row either outbids the trained ones or goes
-unheard (the README's held-out-generation runs). Training with the rows *tied* to the prototypes (prototypical
+unheard (docs/README_model.md: the held-out-generation runs). Training with the rows *tied* to the prototypes (prototypical
 networks, Snell et al. 2017; weight imprinting, Qi et al. 2018) teaches the backbone what enrolment needs: every
 capture of a sound lands near the mean embedding of that sound's clean references. Every ``every`` optimiser
 steps, and at the start, each class with clean training clips (``condition`` clean) gets as its row the
