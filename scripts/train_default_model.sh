@@ -222,6 +222,8 @@ if has install; then
   for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors enrol_map_captures.safetensors README.md; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
+  # The card's usage example names the folder it was written in; installed, it is models/default.
+  sed -i "s|model='$RUN'|model='models/default'|" models/default.tmp/README.md
   mkdir -p models/default.tmp/eval
   cp "$RUN"/eval/* models/default.tmp/eval/
   for f in learning_curves.csv learning_curves.png log_history.json train_summary.json; do
