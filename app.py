@@ -289,14 +289,14 @@ def _warm_up() -> None:
     t = np.arange(SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
     recognizer.window_logits((0.1 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32))
     _warm.set()
-    log.info("model ready: %d labels", len(recognizer.bundle.labels))
+    log.info("model ready: %d labels", len(recognizer.head.labels))
 
 
 def health() -> dict:
     """Readiness, for a container probe or a test harness: "loading" until the warm-up pass has run, then
     "ready" (with the number of labels), or "no model" with the reason the model could not load."""
     if _warm.is_set():
-        return {"status": "ready", "labels": len(get_recognizer().bundle.labels)}
+        return {"status": "ready", "labels": len(get_recognizer().head.labels)}
     if _warm_error is not None:
         return {"status": "no model", "error": _warm_error}
     return {"status": "loading"}

@@ -119,7 +119,7 @@ def summary(decisions: list[dict]) -> dict:
 def compare_rules(bundle, cached: dict, label_of: dict[int, str], trained: list[int], unseen: list[int],
                   names: dict[int, str]) -> dict:
     """Each rule's head, and what the recogniser answers with it on the control and the enrolled species."""
-    from recognizer.enrol import add_row, private_copy, prototype_direction, prototype_row
+    from recognizer.enrol import add_rows, private_copy, prototype_direction, prototype_row
     from recognizer.row_map import fit_row_map
 
     cal = bundle.calibration
@@ -136,7 +136,7 @@ def compare_rules(bundle, cached: dict, label_of: dict[int, str], trained: list[
     def enrolled(row_map=None):  # recognizer.enrol's rule, one species after another, as eval_enrol_unseen.py
         b = private_copy(bundle)
         for pid, name in zip(unseen, new_labels, strict=True):
-            b = add_row(b, name, prototype_row(b, refs[pid], row_map=row_map))
+            b = add_rows(b, name, [prototype_row(b, refs[pid], row_map=row_map)])
         dense = b.model.classifier.dense
         return dense.weight.detach().float().numpy(), dense.bias.detach().float().numpy(), labels
 

@@ -74,7 +74,7 @@ def sound_recordings(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], p
 def enrolled(bundle, sounds: dict[str, np.ndarray], with_captures: bool, per_sound: int, seed: int):
     """``bundle`` with every sound enrolled from its one recording (and its simulated captures), by
     ``recognizer.enrol``'s rule."""
-    from recognizer.enrol import add_row, enrolled_row, enrolment_maps, private_copy, window_embeddings
+    from recognizer.enrol import add_rows, enrolled_rows, enrolment_maps, private_copy, window_embeddings
 
     b, maps = private_copy(bundle), enrolment_maps(bundle)
     maker = None
@@ -84,7 +84,7 @@ def enrolled(bundle, sounds: dict[str, np.ndarray], with_captures: bool, per_sou
         maker = CaptureMaker(seed)
     for k, (label, samples) in enumerate(sounds.items()):
         captured = window_embeddings(b, [a for a, _ in maker.captures(samples, per_sound, key=k)]) if maker else None
-        b = add_row(b, label, enrolled_row(b, window_embeddings(b, [samples]), captured, maps=maps))
+        b = add_rows(b, label, enrolled_rows(b, [window_embeddings(b, [samples])], captured, maps=maps))
     return b
 
 

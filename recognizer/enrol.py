@@ -18,9 +18,14 @@ the prototype is the mean of the references' and the captures' windows, so it si
 the sound land, and the row is the one the folder's captures map (``enrol_map_captures.safetensors``, fitted on
 prototypes of the same kind) gives it, with the map's bias as it is.
 
+With ``--row-per-recording``, each reference recording gets a row of its own (same rule, its own windows and the
+captures nearest to it), all named NAME: two games' renditions of one cry can sound nothing alike, and one
+prototype between them matches neither. The recogniser adds up a label's rows' probabilities, so the app shows
+NAME once; ``pipeline()`` lists each row.
+
 OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it, with NAME
-among the labels, and every other row of the head unchanged. :func:`enrolled_row` is the rule in one call, for the
-benchmarks that enrol many sounds.
+among the labels, and every other row of the head unchanged. :func:`enrolled_rows` is the rule in one call, for
+the benchmarks that enrol many sounds.
 """
 
 from __future__ import annotations
@@ -130,6 +135,23 @@ def enrolled_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarr
     return captured_row(bundle, embeddings, captured, captures_map)
 
 
+def enrolled_rows(bundle: ModelBundle, references: list[np.ndarray], captured: np.ndarray | None = None,
+                  margin: float = DEFAULT_MARGIN, maps: tuple[RowMap | None, RowMap | None] | None = None,
+                  per_recording: bool = False) -> list[EnrolledRow]:
+    """``recognizer.enrol``'s rows for the window embeddings of each reference recording (``references``) and of
+    simulated captures (``captured``): one :func:`enrolled_row` over all of them, or with ``per_recording`` one
+    per recording, each from its own windows and the capture windows nearest to its prototype. Every row is
+    set against the head as it is, not against its siblings."""
+    if not per_recording or len(references) == 1:
+        return [enrolled_row(bundle, np.concatenate(references), captured, margin, maps)]
+    if captured is None:
+        return [enrolled_row(bundle, windows, None, margin, maps) for windows in references]
+    directions = np.stack([prototype_direction(bundle, windows) for windows in references])
+    offset = bundle.model.classifier.layernorm.bias.detach().float().numpy()
+    nearest = np.argmax((captured - offset) @ directions.T, axis=1)
+    return [enrolled_row(bundle, windows, captured[nearest == k], margin, maps) for k, windows in enumerate(references)]
+
+
 def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN,
                   row_map: RowMap | None = None) -> EnrolledRow:
     """A classifier row for the references' prototype, on which every reference wins by at least ``margin``.
@@ -168,31 +190,33 @@ def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = D
     return EnrolledRow(weight.astype(np.float32), bias, len(embeddings), float(np.min(raw + bias - existing)))
 
 
-def add_row(bundle: ModelBundle, label: str, row: EnrolledRow) -> ModelBundle:
-    """Append ``row`` to the model's head and ``label`` to its config (the model changes in place); the bundle with
-    ``label`` among its labels."""
+def add_rows(bundle: ModelBundle, label: str, rows: list[EnrolledRow]) -> ModelBundle:
+    """Append ``rows`` to the model's head, each named ``label`` in its config (the model changes in place); the
+    bundle with ``label`` among its labels."""
     import torch
 
     model = bundle.model
     old = model.classifier.dense
-    new = torch.nn.Linear(old.in_features, old.out_features + 1, dtype=old.weight.dtype)
+    n = len(rows)
+    new = torch.nn.Linear(old.in_features, old.out_features + n, dtype=old.weight.dtype)
     with torch.no_grad():
-        new.weight[:-1] = old.weight
-        new.bias[:-1] = old.bias
-        new.weight[-1] = torch.as_tensor(row.weight, dtype=old.weight.dtype)
-        new.bias[-1] = row.bias
+        new.weight[:-n] = old.weight
+        new.bias[:-n] = old.bias
+        for k, row in enumerate(rows, start=old.out_features):
+            new.weight[k] = torch.as_tensor(row.weight, dtype=old.weight.dtype)
+            new.bias[k] = row.bias
     model.classifier.dense = new
-    labels = [*bundle.labels, label]
+    labels = [*bundle.labels, *[label] * n]
     model.config.num_labels = len(labels)
     model.config.id2label = dict(enumerate(labels))
-    model.config.label2id = {name: i for i, name in enumerate(labels)}
+    model.config.label2id = {name: i for i, name in enumerate(labels)}  # a label with several rows: its last
     return dataclasses.replace(bundle, labels=labels)
 
 
 def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN,
-          captures: list[str] | None = None) -> EnrolledRow:
+          captures: list[str] | None = None, row_per_recording: bool = False) -> list[EnrolledRow]:
     """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio`` (and simulated ``captures`` of
-    it, when given); returns the added row."""
+    it, when given; one row per recording with ``row_per_recording``); returns the added rows."""
     label = label.strip()
     if not label:
         raise EnrolError("--label: empty; expected the name to answer for the enrolled sound")
@@ -204,13 +228,14 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     bundle = private_copy(load_model(model))
     if label in bundle.labels:
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
-    embeddings = window_embeddings(bundle, [read_recording(path) for path in audio])
+    references = [window_embeddings(bundle, [read_recording(path)]) for path in audio]
     captured = window_embeddings(bundle, [read_recording(p) for p in captures]) if captures else None
-    row = enrolled_row(bundle, embeddings, captured, margin)
-    bundle = add_row(bundle, label, row)
+    rows = enrolled_rows(bundle, references, captured, margin, per_recording=row_per_recording)
+    bundle = add_rows(bundle, label, rows)
     _save(bundle, label, out)
-    logger.info("enrolled %r from %d recording(s), %d window(s) -> %s", label, len(audio), row.reference_windows, out)
-    return row
+    logger.info("enrolled %r from %d recording(s), %d window(s), %d row(s) -> %s", label, len(audio),
+                sum(r.reference_windows for r in rows), len(rows), out)
+    return rows
 
 
 def private_copy(bundle: ModelBundle) -> ModelBundle:
@@ -256,18 +281,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--margin", type=float, default=DEFAULT_MARGIN, help="logit margin of the references (default 2)")
     parser.add_argument("--captures", action="extend", nargs="+", default=[],
                         help="simulated captures of the references (python -m dataset_builder.captures)")
+    parser.add_argument("--row-per-recording", action="store_true",
+                        help="one row per --audio recording (e.g. two games' renditions of a cry), all named --label")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from recognizer.loading import ModelNotFoundError
     from recognizer.recording import RecordingError
 
     try:
-        row = enrol(args.model, args.audio, args.label, args.output, args.margin, args.captures)
+        rows = enrol(args.model, args.audio, args.label, args.output, args.margin, args.captures,
+                     args.row_per_recording)
     except (EnrolError, RecordingError, ModelNotFoundError) as err:
         print(f"enrol: {err}", file=sys.stderr)
         return 2
-    print(f"enrolled {args.label!r} into {args.output} ({row.reference_windows} reference windows, "
-          f"margin {row.reference_margin:.2f} logits)")
+    print(f"enrolled {args.label!r} into {args.output} ({len(rows)} row(s), "
+          f"{sum(r.reference_windows for r in rows)} reference windows, "
+          f"margin {min(r.reference_margin for r in rows):.2f} logits)")
     return 0
 
 

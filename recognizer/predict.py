@@ -139,6 +139,36 @@ def calibrated_probabilities(logits: np.ndarray, temperature: float) -> np.ndarr
     return e / e.sum(axis=-1, keepdims=True)
 
 
+@dataclass(frozen=True)
+class HeadLabels:
+    """The labels an answer is over, and which of them each row of the model's head stands for.
+
+    A label usually has one row. An enrolled sound may have one per reference recording (``python -m
+    recognizer.enrol --row-per-recording``: two games' renditions of a cry can sound nothing alike, and one
+    prototype between them matches neither); its rows' probabilities add up to the label's, so it is one
+    guess with one confidence.
+    """
+
+    labels: list[str]
+    merge: np.ndarray | None = None
+    """rows × labels, 1 where a row stands for a label; None when every row has a label of its own."""
+
+    @classmethod
+    def of(cls, row_labels: list[str]) -> HeadLabels:
+        labels = list(dict.fromkeys(row_labels))
+        if len(labels) == len(row_labels):
+            return cls(list(row_labels))
+        column = {name: i for i, name in enumerate(labels)}
+        merge = np.zeros((len(row_labels), len(labels)), np.float32)
+        merge[np.arange(len(row_labels)), [column[name] for name in row_labels]] = 1.0
+        return cls(labels, merge)
+
+    def probabilities(self, logits: np.ndarray, temperature: float) -> np.ndarray:
+        """Per label (windows × labels): its rows' calibrated probabilities, summed."""
+        probs = calibrated_probabilities(logits, temperature)
+        return probs if self.merge is None else probs @ self.merge
+
+
 class Recognizer:
     """A loaded model plus the recording pipeline; thread-safe for concurrent ``predict`` calls."""
 
@@ -148,6 +178,7 @@ class Recognizer:
         self.bundle = bundle
         self.detector = detector or DetectorConfig()
         torch.set_num_threads(threads or default_threads())
+        self.head = HeadLabels.of(bundle.labels)
         self.window = window_samples(int(bundle.feature_extractor.max_length))
         self.batcher = MicroBatcher(self._forward)
 
@@ -189,10 +220,10 @@ class Recognizer:
         samples, windows, kinds = scored.samples, scored.windows, scored.kinds
         if not windows:
             return Prediction([], True, SILENCE, self.threshold)
-        probs = calibrated_probabilities(scored.logits, self.bundle.calibration.temperature)
-        best = best_window(probs, kinds, self.bundle.labels)
+        probs = self.head.probabilities(scored.logits, self.bundle.calibration.temperature)
+        best = best_window(probs, kinds, self.head.labels)
         guesses = self._top(probs[best], top_k)
-        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.bundle.labels, self.threshold)
+        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.head.labels, self.threshold)
         return Prediction(
             guesses, bool(reason), reason, self.threshold, windows[best].start_seconds, len(windows), dict(Counter(kinds))
         )
@@ -205,8 +236,8 @@ class Recognizer:
             return self.bundle.model(input_values=input_values).logits.float().numpy()
 
     def _top(self, probs: np.ndarray, k: int) -> list[Guess]:
-        order = np.argsort(-species_probs(probs, self.bundle.labels))
-        labels = self.bundle.labels
+        labels = self.head.labels
+        order = np.argsort(-species_probs(probs, labels))
         picked = [i for i in order if labels[i] != NO_CRY_LABEL][:k]
         return [Guess(labels[i], float(probs[i]), self.bundle.pokedex.get(labels[i])) for i in picked]
 

@@ -21,7 +21,7 @@ def enrolled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("enrol")
     reference = write_audio(folder / "ref.wav", np.concatenate([np.zeros(4000, np.float32), fake_cry(NEW_CLASS, 1.2, seed=11)]))
     out = folder / "model"
-    row = enrol(str(trained_tiny_model()), [str(reference)], "Newmon", str(out))
+    [row] = enrol(str(trained_tiny_model()), [str(reference)], "Newmon", str(out))
     return out, row
 
 
@@ -125,7 +125,7 @@ def test_a_cosine_head_is_recognised_and_enrolled_by_the_margin_rule(tmp_path):
     assert length == pytest.approx(10.0 / np.sqrt(model.config.hidden_size), rel=1e-5)
 
     reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
-    row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
+    [row] = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
     after = ASTForAudioClassification.from_pretrained(tmp_path / "out")
     assert row.reference_margin == pytest.approx(2.0, abs=1e-3)
     assert np.linalg.norm(row.weight) >= length * (1 - 1e-5)
@@ -155,7 +155,7 @@ def test_with_a_row_map_the_new_row_is_the_mapped_one_and_the_map_travels_with_t
     save_row_map(folder, RowMap(matrix, 0.1, 12, 0.9))
 
     reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
-    row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
+    [row] = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
     embeddings = window_embeddings(bundle, [read_recording(str(reference))])
     mapped, mapped_bias = load_row_map(folder).row(prototype_direction(bundle, embeddings))
     weights = bundle.model.classifier.dense.weight.detach().numpy()
@@ -190,7 +190,7 @@ def test_with_captures_the_captures_map_places_the_prototype_of_references_and_c
     captures_map[-1, -1] = -4.0  # a bias the references would not win with: the map's bias stands all the same
     save_row_map(folder, RowMap(clean_map, 0.1, 12, 0.9))
     save_row_map(folder, RowMap(captures_map, 0.1, 12, 0.9), CAPTURES_ROW_MAP_FILE)
-    row = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"), captures=[str(capture)])
+    [row] = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"), captures=[str(capture)])
     refs = window_embeddings(bundle, [read_recording(str(reference))])
     both = np.concatenate([refs, window_embeddings(bundle, [read_recording(str(capture))])])
     unit = prototype_direction(bundle, both)
@@ -204,3 +204,72 @@ def test_with_captures_the_captures_map_places_the_prototype_of_references_and_c
         assert (tmp_path / "out" / name).read_bytes() == (folder / name).read_bytes()
     assert main(["--model", str(folder), "--audio", str(reference), "--label", "Othermon", "--output",
                  str(tmp_path / "cli"), "--captures", str(capture), str(capture)]) == 0
+
+
+def test_row_per_recording_gives_each_recording_its_row_and_the_recogniser_one_guess(tmp_path):
+    """``--row-per-recording``: two unlike recordings (two renditions) get one row each, set by the same rule on
+    their own windows, all named NAME; the recogniser adds the rows' probabilities, so NAME is one guess, and a
+    take of either sound is named NAME."""
+    from recognizer.enrol import prototype_direction, window_embeddings
+    from recognizer.loading import load_model
+    from recognizer.predict import Recognizer, calibrated_probabilities
+    from recognizer.recording import read_recording
+    from trainer.evaluation.window_logits import replay, window_scores
+
+    model = str(trained_tiny_model())
+    sounds = [fake_cry(NEW_CLASS, 1.2, seed=11), fake_cry(NEW_CLASS + 2, 0.9, seed=12)]
+    refs = [str(write_audio(tmp_path / f"ref{k}.wav", s)) for k, s in enumerate(sounds)]
+    rows = enrol(model, refs, "Newmon", str(tmp_path / "out"), row_per_recording=True)
+    [single] = enrol(model, refs, "Onemon", str(tmp_path / "single"))
+    assert len(rows) == 2
+    bundle = load_model(model)
+    for row, ref in zip(rows, refs, strict=True):  # the margin rule on the recording's own windows
+        direction = prototype_direction(bundle, window_embeddings(bundle, [read_recording(ref)]))
+        assert np.allclose(row.weight / np.linalg.norm(row.weight), direction, atol=1e-5)
+        assert row.reference_margin == pytest.approx(2.0, abs=1e-3)
+    assert single.reference_windows == sum(r.reference_windows for r in rows)
+
+    config = json.loads((tmp_path / "out" / "config.json").read_text())
+    assert [config["id2label"][str(len(LABELS) + k)] for k in (0, 1)] == ["Newmon", "Newmon"]
+    recognizer = Recognizer.from_pretrained(str(tmp_path / "out"))
+    assert recognizer.head.labels == [*LABELS, "Newmon"]
+    for k, sound in enumerate(sounds):
+        take = np.concatenate([np.zeros(3000, np.float32), 0.3 * sound])
+        prediction = recognizer.predict(take)
+        names = [g.label for g in prediction.guesses]
+        assert names[0] == "Newmon" and len(set(names)) == len(names), (k, names)
+        probs = calibrated_probabilities(recognizer.window_logits(take).logits, recognizer.bundle.calibration.temperature)
+        assert prediction.confidence == pytest.approx(float(probs[:, -2:].sum(axis=1).max()), abs=1e-5)
+        replayed = replay(window_scores(recognizer, take, SAMPLE_RATE), recognizer.bundle.labels,
+                          recognizer.bundle.calibration.temperature)  # the evaluation's replay merges the same way
+        assert replayed.guesses == names and replayed.confidence == pytest.approx(prediction.confidence, abs=1e-6)
+
+
+def test_row_per_recording_takes_the_captures_nearest_to_each_recording(tmp_path):
+    """With captures, each recording's row is the captures map's row for its windows and the captures nearest to
+    its prototype: the captures of one rendition do not pull the other's row."""
+    import shutil
+
+    from recognizer.enrol import enrolled_rows, enrolment_maps, prototype_direction, window_embeddings
+    from recognizer.loading import load_model
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
+
+    folder = tmp_path / "mapped"
+    shutil.copytree(trained_tiny_model(), folder)
+    width = load_model(str(folder)).model.config.hidden_size
+    rng = np.random.default_rng(3)
+    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
+        save_row_map(folder, RowMap(np.eye(width + 1) + 0.1 * rng.standard_normal((width + 1, width + 1)), 0.1, 12, 0.9),
+                     name)
+    bundle = load_model(str(folder))
+    sounds = [fake_cry(NEW_CLASS, 1.2, seed=11), fake_cry(NEW_CLASS + 2, 0.9, seed=12)]
+    refs = [window_embeddings(bundle, [s]) for s in sounds]
+    noisy = [s + 0.02 * rng.standard_normal(len(s)).astype(np.float32) for s in sounds for _ in range(2)]
+    caps = window_embeddings(bundle, noisy)  # two captures of each sound, in order
+    rows = enrolled_rows(bundle, refs, caps, per_recording=True)
+    per_sound = [caps[: len(caps) // 2], caps[len(caps) // 2:]]
+    maps = enrolment_maps(bundle)
+    for row, ref, own in zip(rows, refs, per_sound, strict=True):
+        mapped, bias = maps[1].row(prototype_direction(bundle, np.concatenate([ref, own])))
+        assert np.allclose(row.weight / np.linalg.norm(row.weight), mapped / np.linalg.norm(mapped), atol=1e-5)
+        assert row.bias == pytest.approx(bias, abs=1e-5)

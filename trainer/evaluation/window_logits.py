@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from recognizer.model_files import Calibration
-from recognizer.predict import NO_CRY_LABEL, calibrated_probabilities
+from recognizer.predict import NO_CRY_LABEL, HeadLabels
 
 from .recordings import Recording
 from .scoring import TOP_K
@@ -71,11 +72,18 @@ def score_windows(recognizer, recordings: Iterable[Recording]) -> list[ScoredRec
             for rec in recordings]
 
 
+@lru_cache(maxsize=8)
+def _head(row_labels: tuple[str, ...]) -> HeadLabels:
+    return HeadLabels.of(list(row_labels))
+
+
 def replay(scores: WindowScores, labels: list[str], temperature: float, top_k: int = TOP_K) -> Answer:
-    """The recogniser's answer from recorded window scores under ``temperature`` (no model call)."""
+    """The recogniser's answer from recorded window scores under ``temperature`` (no model call); ``labels``
+    are the head's rows' (a label with several rows is one guess, as in the recogniser)."""
     if len(scores.logits) == 0:
         return Answer([], 0.0, False)
-    probs = calibrated_probabilities(scores.logits, temperature)
+    head = _head(tuple(labels))
+    probs, labels = head.probabilities(scores.logits, temperature), head.labels
     species = probs.copy()
     no_cry = labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in labels else None
     if no_cry is not None:
