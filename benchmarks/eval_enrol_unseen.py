@@ -147,7 +147,8 @@ def main() -> None:
     unseen_scores = score(recognizer, unseen_recordings)
 
     result = {
-        "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(bundle.labels),
+        "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(set(bundle.labels)),
+        "head_rows_after": len(bundle.labels),
         "captures_per_cry": args.captures_per_cry, "row_per_cry": args.row_per_cry,
         "trained_ids": args.trained_ids, "snr_db": list(snr_db), "renditions": list(renditions),
         "enrolled_species": unseen_scores, "not_enrolled": not_enrolled, "trained_before": before, "trained_after": after,
@@ -180,7 +181,8 @@ def table(result: dict) -> str:
         o = s["overall"]
         precision = "–" if o["precision"] is None else f"{o['precision']:.1%}"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {o['answered']:.1%} / {precision} |")
-    lines.append(f"\n{result['enrolled']} species enrolled ({result['labels_after']} labels); top-1 over recordings "
+    rows = result.get("head_rows_after", result["labels_after"])
+    lines.append(f"\n{result['enrolled']} species enrolled ({result['labels_after']} labels, {rows} head rows); top-1 over recordings "
                  f"(n in brackets); {result['seconds']:.0f} s")
     return "\n".join(lines)
 
