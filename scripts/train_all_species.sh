@@ -7,7 +7,8 @@
 #   of the head alone on cached embeddings at 1e-3: the 874 new rows start random), then 2 epochs of everything at
 #   1e-4, no low-SNR stage, a checkpoint every 500 steps (about 6 min here) so that a run cut by the end of a session resumes
 #   (rerun the same command: built data and finished stages are kept, training resumes from its last checkpoint).
-# Nothing is installed by default: stages music build train evaluate. Add "install" to copy it to models/default.
+# Nothing is installed by default: stages music build train evaluate. Add "calibrate install" to fit the app's
+# calibration on the held-out simulator (CAL_IDS: a subset of ids keeps it short) and copy it to models/default.
 # Usage: bash scripts/train_all_species.sh [STAGE...]   (environment as for train_default_model.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
