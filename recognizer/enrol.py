@@ -228,7 +228,7 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     bundle = private_copy(load_model(model))
     if label in bundle.labels:
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
-    references = [window_embeddings(bundle, [read_recording(path)]) for path in audio]
+    references = [_reference_windows(bundle, path) for path in audio]
     captured = window_embeddings(bundle, [read_recording(p) for p in captures]) if captures else None
     rows = enrolled_rows(bundle, references, captured, margin, per_recording=row_per_recording)
     bundle = add_rows(bundle, label, rows)
@@ -236,6 +236,14 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     logger.info("enrolled %r from %d recording(s), %d window(s), %d row(s) -> %s", label, len(audio),
                 sum(r.reference_windows for r in rows), len(rows), out)
     return rows
+
+
+def _reference_windows(bundle: ModelBundle, path: str) -> np.ndarray:
+    """:func:`window_embeddings` of one reference recording; an unusable one is named in the error."""
+    try:
+        return window_embeddings(bundle, [read_recording(path)])
+    except EnrolError as err:
+        raise EnrolError(f"--audio {path}: {err}") from None
 
 
 def private_copy(bundle: ModelBundle) -> ModelBundle:

@@ -94,6 +94,9 @@ def test_bad_input_is_refused_with_a_clear_message(tmp_path, capsys):
         enrol(model, [str(silent)], LABELS[0], str(tmp_path / "a"))
     with pytest.raises(EnrolError, match="silent"):
         enrol(model, [str(silent)], "Quiet", str(tmp_path / "b"))
+    sound = write_audio(tmp_path / "sound.wav", fake_cry(NEW_CLASS, 1.0, seed=3))
+    with pytest.raises(EnrolError, match=f"--audio {silent}: .*silent"):  # one silent take among others is named
+        enrol(model, [str(sound), str(silent)], "Quiet", str(tmp_path / "c"), row_per_recording=True)
     (tmp_path / "full").mkdir()
     (tmp_path / "full" / "x").write_text("x")
     assert main(["--model", model, "--audio", str(silent), "--label", "X", "--output", str(tmp_path / "full")]) == 2
