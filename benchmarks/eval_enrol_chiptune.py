@@ -3,14 +3,16 @@
 Issue "Every Pokémon" asks that a synthetic chiptune cry enrolled from one recording be named in ≥ 90 % of its
 captures at 20 dB and ≥ 80 % at 10 dB, and that enrolling it cost Gen-1 accuracy at most 1 point. ``--sounds K``
 square-wave arpeggios (four notes of a drawn scale, 6–12 notes a second, 0.8–1.2 s; nothing like a Gen-1 cry) are
-each enrolled into ``--model`` from its one clean recording, by ``recognizer.enrol``'s two rules: the references
-alone, and the references with simulated captures (``--captures``, the folder's captures map). Then the held-out
+each enrolled into ``--model`` from its one clean recording, by ``recognizer.enrol``'s rules: the references
+alone, the references with ``--enrol-captures`` simulated captures (``--captures``, the folder's captures map),
+and the references with ``--many-captures`` captures split into up to ``--capture-rows`` rows. Then the held-out
 simulator (``heldout/``: other rooms, loudspeakers, codecs and backgrounds than the builder's) captures each sound
 ``--captures N`` times at each SNR, plus clean takes after a lead-in, and the app's path names them
 (``Recognizer.predict``). The Gen-1 cost is measured with all K enrolled at once (an upper bound on one sound's):
 the held-out simulator's Gen-1 recordings before and after.
 
     python benchmarks/eval_enrol_chiptune.py --model models/default [--sounds 5] [--captures 20] [--threads 2]
+        [--enrol-captures 12] [--many-captures 96] [--capture-rows 8]
 
 Prints a table and writes ``benchmarks/results/enrol_chiptune.json``.
 """
@@ -71,20 +73,21 @@ def sound_recordings(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], p
     return out
 
 
-def enrolled(bundle, sounds: dict[str, np.ndarray], with_captures: bool, per_sound: int, seed: int):
-    """``bundle`` with every sound enrolled from its one recording (and its simulated captures), by
-    ``recognizer.enrol``'s rule."""
+def enrolled(bundle, sounds: dict[str, np.ndarray], per_sound: int, capture_rows: int, seed: int):
+    """``bundle`` with every sound enrolled from its one recording (and ``per_sound`` simulated captures of it, split
+    into up to ``capture_rows`` rows), by ``recognizer.enrol``'s rule."""
     from recognizer.enrol import add_rows, enrolled_rows, enrolment_maps, private_copy, window_embeddings
 
     b, maps = private_copy(bundle), enrolment_maps(bundle)
     maker = None
-    if with_captures:
+    if per_sound:
         from dataset_builder.captures import CaptureMaker
 
         maker = CaptureMaker(seed)
     for k, (label, samples) in enumerate(sounds.items()):
         captured = window_embeddings(b, [a for a, _ in maker.captures(samples, per_sound, key=k)]) if maker else None
-        b = add_rows(b, label, enrolled_rows(b, [window_embeddings(b, [samples])], captured, maps=maps))
+        b = add_rows(b, label, enrolled_rows(b, [window_embeddings(b, [samples])], captured, maps=maps,
+                                            capture_rows=capture_rows))
     return b
 
 
@@ -94,6 +97,9 @@ def main() -> None:
     parser.add_argument("--sounds", type=int, default=5, help="synthetic chiptune cries to enrol")
     parser.add_argument("--captures", type=int, default=20, help="held-out captures of each sound per SNR")
     parser.add_argument("--enrol-captures", type=int, default=12, help="simulated captures per sound for --captures enrolment")
+    parser.add_argument("--many-captures", type=int, default=96,
+                        help="simulated captures per sound for the third rule, --captures split by --capture-rows")
+    parser.add_argument("--capture-rows", type=int, default=8, help="recognizer.enrol --capture-rows of the third rule")
     parser.add_argument("--snr-db", default="20,10")
     parser.add_argument("--trained-ids", default="1-151")
     parser.add_argument("--seed", type=int, default=0)
@@ -119,10 +125,14 @@ def main() -> None:
                       ("latest", "legacy"))
     new = sound_recordings(sounds, snr_db, args.captures, args.seed)
     result = {"model": args.model, "sounds": args.sounds, "captures_per_snr": args.captures, "snr_db": list(snr_db),
-              "trained_ids": args.trained_ids, "trained_before": score(Recognizer(bundle, threads=args.threads), gen1),
+              "trained_ids": args.trained_ids, "enrol_captures": args.enrol_captures,
+              "many_captures": args.many_captures, "capture_rows": args.capture_rows, "trained_before": score(Recognizer(bundle, threads=args.threads), gen1),
               "rules": {}}
-    for rule, with_captures in (("references", False), ("references + captures", True)):
-        recognizer = Recognizer(enrolled(bundle, sounds, with_captures, args.enrol_captures, args.seed), threads=args.threads)
+    rules = (("references", 0, 1), ("references + captures", args.enrol_captures, 1),
+             (f"references + {args.many_captures} captures, up to {args.capture_rows} rows", args.many_captures,
+              args.capture_rows))
+    for rule, per_sound, capture_rows in rules:
+        recognizer = Recognizer(enrolled(bundle, sounds, per_sound, capture_rows, args.seed), threads=args.threads)
         result["rules"][rule] = {"sounds": score(recognizer, new), "trained_after": score(recognizer, gen1)}
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["machine"] = platform.processor() or platform.machine()

@@ -8,11 +8,12 @@ app's path (``Recognizer.predict``: windows, detector, calibrated "not sure"). B
 (``--trained-ids``, Gen 1) on the same simulator, before and after enrolling, show what enrolment costs them.
 
     python benchmarks/eval_enrol_unseen.py --model models/default [--ids 152-251] [--trained-ids 1-151]
-        [--snr-db 20,10,0] [--threads 2] [--captures-per-cry 10] [--row-per-cry]
+        [--snr-db 20,10,0] [--threads 2] [--captures-per-cry 10] [--row-per-cry] [--capture-rows 1]
 
 ``--captures-per-cry N`` enrols each species from its reference cries and N simulated phone captures of each
 (the builder's chain, :class:`dataset_builder.captures.CaptureMaker`), as ``recognizer.enrol --captures`` does;
-``--row-per-cry`` gives each reference cry (each rendition) a row of its own, as ``--row-per-recording`` does.
+``--row-per-cry`` gives each reference cry (each rendition) a row of its own, as ``--row-per-recording`` does;
+``--capture-rows K`` splits the captures into up to K rows, as ``recognizer.enrol --capture-rows`` does.
 
 Prints a table and writes ``benchmarks/results/enrol_unseen.json``.
 """
@@ -42,10 +43,11 @@ def english_names(csv_dir: Path) -> dict[int, str]:
 
 
 def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, renditions: tuple[str, ...],
-              captures_per_cry: int = 0, row_per_cry: bool = False):
+              captures_per_cry: int = 0, row_per_cry: bool = False, capture_rows: int = 1):
     """Add one head row per species of ``ids`` (one per reference cry with ``row_per_cry``, as ``recognizer.enrol
     --row-per-recording``) from its reference cries (and, with ``captures_per_cry``, simulated captures of them, as
-    ``recognizer.enrol --captures``): the bundle after, and Pokédex id → label."""
+    ``recognizer.enrol --captures``, split into up to ``capture_rows`` rows as ``--capture-rows``): the bundle after,
+    and Pokédex id → label."""
     from heldout.cries import load_cry
     from recognizer.enrol import add_rows, enrolled_rows, enrolment_maps, window_embeddings
     from recognizer.row_map import CAPTURES_ROW_MAP_FILE
@@ -62,7 +64,8 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
         label = names.get(pid, f"#{pid}")
         windows = window_embeddings(bundle, captured[pid]) if captures_per_cry else None
         references = [window_embeddings(bundle, [cry]) for cry in by_id[pid]]
-        bundle = add_rows(bundle, label, enrolled_rows(bundle, references, windows, maps=maps, per_recording=row_per_cry))
+        bundle = add_rows(bundle, label, enrolled_rows(bundle, references, windows, maps=maps, per_recording=row_per_cry,
+                                                       capture_rows=capture_rows))
         enrolled[pid] = label
     return bundle, enrolled
 
@@ -121,6 +124,9 @@ def main() -> None:
     parser.add_argument("--row-per-cry", action="store_true",
                         help="one row per reference cry (each rendition) instead of one per species (recognizer.enrol "
                              "--row-per-recording)")
+    parser.add_argument("--capture-rows", type=int, default=1,
+                        help="split each species' (each cry's, with --row-per-cry) captures into up to this many rows "
+                             "(recognizer.enrol --capture-rows)")
     args = parser.parse_args()
 
     from recognizer.loading import load_model
@@ -141,7 +147,8 @@ def main() -> None:
     # unknown sounds: before enrolling, the model cannot name them, so every answer is wrong; "not sure" is right
     not_enrolled = score(Recognizer(bundle, threads=args.threads), unseen_recordings)
 
-    bundle, enrolled = enrol_all(bundle, unseen, names, cries_dir, renditions, args.captures_per_cry, args.row_per_cry)
+    bundle, enrolled = enrol_all(bundle, unseen, names, cries_dir, renditions, args.captures_per_cry, args.row_per_cry,
+                                 args.capture_rows)
     recognizer = Recognizer(bundle, threads=args.threads)  # the same bundle, its head now with the enrolled rows
     after = score(recognizer, trained_recordings)
     unseen_scores = score(recognizer, unseen_recordings)
@@ -149,7 +156,7 @@ def main() -> None:
     result = {
         "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(set(bundle.labels)),
         "head_rows_after": len(bundle.labels),
-        "captures_per_cry": args.captures_per_cry, "row_per_cry": args.row_per_cry,
+        "captures_per_cry": args.captures_per_cry, "row_per_cry": args.row_per_cry, "capture_rows": args.capture_rows,
         "trained_ids": args.trained_ids, "snr_db": list(snr_db), "renditions": list(renditions),
         "enrolled_species": unseen_scores, "not_enrolled": not_enrolled, "trained_before": before, "trained_after": after,
         "seconds": round(time.perf_counter() - started, 1), "machine": platform.processor() or platform.machine(),

@@ -20,7 +20,10 @@ prototypes of the same kind) gives it, with the map's bias as it is.
 
 With ``--row-per-recording``, each reference recording gets a row of its own (same rule, its own windows and the
 captures nearest to it), all named NAME: two games' renditions of one cry can sound nothing alike, and one
-prototype between them matches neither. The recogniser adds up a label's rows' probabilities, so the app shows
+prototype between them matches neither. With ``--capture-rows K``, the captures' windows are split
+into up to K groups (k-means, at least MIN_CAPTURE_WINDOWS_PER_ROW windows a group) and each group, with the
+references, gets a row: a phone hears one sound in several distinct ways (a tinny loudspeaker, a hall, a codec),
+and one prototype averaged over them sits between those ways. The recogniser adds up a label's rows' probabilities, so the app shows
 NAME once; ``pipeline()`` lists each row.
 
 OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it, with NAME
@@ -52,6 +55,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MARGIN = 2.0
 """logits. How far above the best existing class an enrolled reference's own logit is placed (e^2 ≈ 7×)."""
+
+MIN_CAPTURE_WINDOWS_PER_ROW = 6
+"""windows. ``--capture-rows`` makes no more groups than leave this many capture windows to each on average."""
 
 
 class EnrolError(ValueError):
@@ -137,19 +143,37 @@ def enrolled_row(bundle: ModelBundle, embeddings: np.ndarray, captured: np.ndarr
 
 def enrolled_rows(bundle: ModelBundle, references: list[np.ndarray], captured: np.ndarray | None = None,
                   margin: float = DEFAULT_MARGIN, maps: tuple[RowMap | None, RowMap | None] | None = None,
-                  per_recording: bool = False) -> list[EnrolledRow]:
+                  per_recording: bool = False, capture_rows: int = 1) -> list[EnrolledRow]:
     """``recognizer.enrol``'s rows for the window embeddings of each reference recording (``references``) and of
     simulated captures (``captured``): one :func:`enrolled_row` over all of them, or with ``per_recording`` one
-    per recording, each from its own windows and the capture windows nearest to its prototype. Every row is
-    set against the head as it is, not against its siblings."""
+    per recording, each from its own windows and the capture windows nearest to its prototype; with
+    ``capture_rows`` > 1, each such row's captures are split (:func:`capture_groups`) into a row per group. Every
+    row is set against the head as it is, not against its siblings."""
     if not per_recording or len(references) == 1:
-        return [enrolled_row(bundle, np.concatenate(references), captured, margin, maps)]
-    if captured is None:
-        return [enrolled_row(bundle, windows, None, margin, maps) for windows in references]
-    directions = np.stack([prototype_direction(bundle, windows) for windows in references])
-    offset = bundle.model.classifier.layernorm.bias.detach().float().numpy()
-    nearest = np.argmax((captured - offset) @ directions.T, axis=1)
-    return [enrolled_row(bundle, windows, captured[nearest == k], margin, maps) for k, windows in enumerate(references)]
+        groups = [(np.concatenate(references), captured)]
+    elif captured is None:
+        groups = [(windows, None) for windows in references]
+    else:
+        directions = np.stack([prototype_direction(bundle, windows) for windows in references])
+        offset = bundle.model.classifier.layernorm.bias.detach().float().numpy()
+        nearest = np.argmax((captured - offset) @ directions.T, axis=1)
+        groups = [(windows, captured[nearest == k]) for k, windows in enumerate(references)]
+    return [enrolled_row(bundle, windows, part, margin, maps)
+            for windows, caught in groups
+            for part in ([None] if caught is None else capture_groups(caught, capture_rows))]
+
+
+def capture_groups(captured: np.ndarray, rows: int) -> list[np.ndarray]:
+    """``captured`` window embeddings split by k-means into up to ``rows`` groups of about
+    MIN_CAPTURE_WINDOWS_PER_ROW windows or more (all of them in one group when that allows only one); fixed seed,
+    so an enrolment is reproducible."""
+    k = min(int(rows), len(captured) // MIN_CAPTURE_WINDOWS_PER_ROW)
+    if k <= 1:
+        return [captured]
+    from sklearn.cluster import KMeans
+
+    assigned = KMeans(n_clusters=k, n_init=4, random_state=0).fit_predict(captured)
+    return [captured[assigned == j] for j in range(k) if np.any(assigned == j)]
 
 
 def prototype_row(bundle: ModelBundle, embeddings: np.ndarray, margin: float = DEFAULT_MARGIN,
@@ -214,14 +238,18 @@ def add_rows(bundle: ModelBundle, label: str, rows: list[EnrolledRow]) -> ModelB
 
 
 def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN,
-          captures: list[str] | None = None, row_per_recording: bool = False) -> list[EnrolledRow]:
+          captures: list[str] | None = None, row_per_recording: bool = False,
+          capture_rows: int = 1) -> list[EnrolledRow]:
     """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio`` (and simulated ``captures`` of
-    it, when given; one row per recording with ``row_per_recording``); returns the added rows."""
+    it, when given; one row per recording with ``row_per_recording``, up to ``capture_rows`` per group of
+    captures); returns the added rows."""
     label = label.strip()
     if not label:
         raise EnrolError("--label: empty; expected the name to answer for the enrolled sound")
     if not audio:
         raise EnrolError("--audio: none given; expected at least one reference recording")
+    if capture_rows < 1 or (capture_rows > 1 and not captures):
+        raise EnrolError(f"--capture-rows {capture_rows}: expected 1, or more with --captures to split into groups")
     out = Path(output)
     if out.exists() and any(out.iterdir()):
         raise EnrolError(f"--output {out}: not empty; expected a new or empty folder (the model is never overwritten)")
@@ -230,11 +258,12 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
         raise EnrolError(f"--label {label!r}: the model already names it; expected a new label")
     references = [_reference_windows(bundle, path) for path in audio]
     captured = window_embeddings(bundle, [read_recording(p) for p in captures]) if captures else None
-    rows = enrolled_rows(bundle, references, captured, margin, per_recording=row_per_recording)
+    rows = enrolled_rows(bundle, references, captured, margin, per_recording=row_per_recording,
+                         capture_rows=capture_rows)
     bundle = add_rows(bundle, label, rows)
     _save(bundle, label, out)
     logger.info("enrolled %r from %d recording(s), %d window(s), %d row(s) -> %s", label, len(audio),
-                sum(r.reference_windows for r in rows), len(rows), out)
+                sum(len(windows) for windows in references), len(rows), out)
     return rows
 
 
@@ -291,6 +320,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="simulated captures of the references (python -m dataset_builder.captures)")
     parser.add_argument("--row-per-recording", action="store_true",
                         help="one row per --audio recording (e.g. two games' renditions of a cry), all named --label")
+    parser.add_argument("--capture-rows", type=int, default=1,
+                        help="split the --captures into up to this many groups (k-means, at least "
+                             f"{MIN_CAPTURE_WINDOWS_PER_ROW} windows each) and give each a row, all named --label")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from recognizer.loading import ModelNotFoundError
@@ -298,13 +330,12 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         rows = enrol(args.model, args.audio, args.label, args.output, args.margin, args.captures,
-                     args.row_per_recording)
+                     args.row_per_recording, args.capture_rows)
     except (EnrolError, RecordingError, ModelNotFoundError) as err:
         print(f"enrol: {err}", file=sys.stderr)
         return 2
-    print(f"enrolled {args.label!r} into {args.output} ({len(rows)} row(s), "
-          f"{sum(r.reference_windows for r in rows)} reference windows, "
-          f"margin {min(r.reference_margin for r in rows):.2f} logits)")
+    print(f"enrolled {args.label!r} into {args.output} ({len(rows)} row(s); the references' smallest margin over the "
+          f"best existing class, row by row: {min(r.reference_margin for r in rows):.2f} logits)")
     return 0
 
 

@@ -276,3 +276,59 @@ def test_row_per_recording_takes_the_captures_nearest_to_each_recording(tmp_path
         mapped, bias = maps[1].row(prototype_direction(bundle, np.concatenate([ref, own])))
         assert np.allclose(row.weight / np.linalg.norm(row.weight), mapped / np.linalg.norm(mapped), atol=1e-5)
         assert row.bias == pytest.approx(bias, abs=1e-5)
+
+
+def test_capture_rows_split_the_captures_into_groups_each_with_a_row(tmp_path):
+    """``--capture-rows K``: the captures' windows are split by k-means into groups of at least
+    MIN_CAPTURE_WINDOWS_PER_ROW windows, and each group, with the references, gets the captures map's row; too few
+    windows for two groups leave one row, the same as without the flag; asking for groups without captures is refused."""
+    import shutil
+
+    from recognizer.enrol import (
+        MIN_CAPTURE_WINDOWS_PER_ROW,
+        capture_groups,
+        enrolled_rows,
+        enrolment_maps,
+        prototype_direction,
+        window_embeddings,
+    )
+    from recognizer.loading import load_model
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
+
+    rng = np.random.default_rng(4)
+    blobs = np.concatenate([rng.normal(0, 0.1, (7, 8)) + 3.0, rng.normal(0, 0.1, (9, 8)) - 3.0]).astype(np.float32)
+    groups = capture_groups(blobs[rng.permutation(16)], 4)  # 16 windows allow 2 groups of 6+, not 4
+    assert sorted(len(g) for g in groups) == [7, 9] and all(len(np.unique(np.sign(g))) == 1 for g in groups)
+    assert len(capture_groups(blobs[: 2 * MIN_CAPTURE_WINDOWS_PER_ROW - 1], 8)) == 1
+
+    folder = tmp_path / "mapped"
+    shutil.copytree(trained_tiny_model(), folder)
+    width = load_model(str(folder)).model.config.hidden_size
+    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
+        save_row_map(folder, RowMap(np.eye(width + 1) + 0.1 * rng.standard_normal((width + 1, width + 1)), 0.1, 12, 0.9),
+                     name)
+    bundle = load_model(str(folder))
+    maps = enrolment_maps(bundle)
+    sound = fake_cry(NEW_CLASS, 1.0, seed=11)
+    refs = window_embeddings(bundle, [sound])
+    takes = [sound + level * rng.standard_normal(len(sound)).astype(np.float32) for level in (0.01, 0.3) for _ in range(8)]
+    caps = window_embeddings(bundle, takes)
+    rows = enrolled_rows(bundle, [refs], caps, maps=maps, capture_rows=3)
+    parts = capture_groups(caps, 3)
+    assert len(rows) == len(parts) > 1 and sum(len(p) for p in parts) == len(caps)
+    for row, part in zip(rows, parts, strict=True):
+        mapped, bias = maps[1].row(prototype_direction(bundle, np.concatenate([refs, part])))
+        assert np.allclose(row.weight / np.linalg.norm(row.weight), mapped / np.linalg.norm(mapped), atol=1e-5)
+        assert row.bias == pytest.approx(bias, abs=1e-5)
+    [one] = enrolled_rows(bundle, [refs], caps[:MIN_CAPTURE_WINDOWS_PER_ROW], maps=maps, capture_rows=3)
+    [plain] = enrolled_rows(bundle, [refs], caps[:MIN_CAPTURE_WINDOWS_PER_ROW], maps=maps)
+    assert np.array_equal(one.weight, plain.weight) and one.bias == plain.bias
+
+    reference = write_audio(tmp_path / "ref.wav", sound)
+    with pytest.raises(EnrolError, match="--capture-rows 2: expected 1, or more with --captures"):
+        enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "refused"), capture_rows=2)
+    paths = [str(write_audio(tmp_path / f"take{k}.wav", t)) for k, t in enumerate(takes)]
+    assert main(["--model", str(folder), "--audio", str(reference), "--label", "Newmon", "--output", str(tmp_path / "cli"),
+                 "--captures", *paths, "--capture-rows", "3"]) == 0
+    config = json.loads((tmp_path / "cli" / "config.json").read_text())
+    assert list(config["id2label"].values()).count("Newmon") == len(rows)
