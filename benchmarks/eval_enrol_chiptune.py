@@ -126,8 +126,8 @@ def main() -> None:
     new = sound_recordings(sounds, snr_db, args.captures, args.seed)
     result = {"model": args.model, "sounds": args.sounds, "captures_per_snr": args.captures, "snr_db": list(snr_db),
               "trained_ids": args.trained_ids, "enrol_captures": args.enrol_captures,
-              "many_captures": args.many_captures, "capture_rows": args.capture_rows, "trained_before": score(Recognizer(bundle, threads=args.threads), gen1),
-              "rules": {}}
+              "many_captures": args.many_captures, "capture_rows": args.capture_rows,
+              "trained_before": score(Recognizer(bundle, threads=args.threads), gen1), "rules": {}}
     rules = (("references", 0, 1), ("references + captures", args.enrol_captures, 1),
              (f"references + {args.many_captures} captures, up to {args.capture_rows} rows", args.many_captures,
               args.capture_rows))

@@ -20,11 +20,11 @@ prototypes of the same kind) gives it, with the map's bias as it is.
 
 With ``--row-per-recording``, each reference recording gets a row of its own (same rule, its own windows and the
 captures nearest to it), all named NAME: two games' renditions of one cry can sound nothing alike, and one
-prototype between them matches neither. With ``--capture-rows K``, the captures' windows are split
-into up to K groups (k-means, at least MIN_CAPTURE_WINDOWS_PER_ROW windows a group) and each group, with the
-references, gets a row: a phone hears one sound in several distinct ways (a tinny loudspeaker, a hall, a codec),
-and one prototype averaged over them sits between those ways. The recogniser adds up a label's rows' probabilities, so the app shows
-NAME once; ``pipeline()`` lists each row.
+prototype between them matches neither. With ``--capture-rows K``, the captures' windows are split into up to
+K groups (k-means; no more groups than leave MIN_CAPTURE_WINDOWS_PER_ROW windows to each on average) and each
+group, with the references, gets a row: a phone hears one sound in several distinct ways (a tinny loudspeaker, a
+hall, a codec), and one prototype averaged over them sits between those ways. The recogniser adds up a label's
+rows' probabilities, so the app shows NAME once; ``pipeline()`` lists each row.
 
 OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it, with NAME
 among the labels, and every other row of the head unchanged. :func:`enrolled_rows` is the rule in one call, for
@@ -164,9 +164,9 @@ def enrolled_rows(bundle: ModelBundle, references: list[np.ndarray], captured: n
 
 
 def capture_groups(captured: np.ndarray, rows: int) -> list[np.ndarray]:
-    """``captured`` window embeddings split by k-means into up to ``rows`` groups of about
-    MIN_CAPTURE_WINDOWS_PER_ROW windows or more (all of them in one group when that allows only one); fixed seed,
-    so an enrolment is reproducible."""
+    """``captured`` window embeddings split by k-means into up to ``rows`` groups, no more than leave
+    MIN_CAPTURE_WINDOWS_PER_ROW windows to each on average (one group when that allows only one); fixed seed, so
+    an enrolment is reproducible."""
     k = min(int(rows), len(captured) // MIN_CAPTURE_WINDOWS_PER_ROW)
     if k <= 1:
         return [captured]
@@ -241,8 +241,8 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
           captures: list[str] | None = None, row_per_recording: bool = False,
           capture_rows: int = 1) -> list[EnrolledRow]:
     """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio`` (and simulated ``captures`` of
-    it, when given; one row per recording with ``row_per_recording``, up to ``capture_rows`` per group of
-    captures); returns the added rows."""
+    it, when given; one row per recording with ``row_per_recording``, and its captures split into up to
+    ``capture_rows`` rows); returns the added rows."""
     label = label.strip()
     if not label:
         raise EnrolError("--label: empty; expected the name to answer for the enrolled sound")
@@ -321,8 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--row-per-recording", action="store_true",
                         help="one row per --audio recording (e.g. two games' renditions of a cry), all named --label")
     parser.add_argument("--capture-rows", type=int, default=1,
-                        help="split the --captures into up to this many groups (k-means, at least "
-                             f"{MIN_CAPTURE_WINDOWS_PER_ROW} windows each) and give each a row, all named --label")
+                        help="split the --captures into up to this many groups (k-means, about "
+                             f"{MIN_CAPTURE_WINDOWS_PER_ROW} windows or more each) and give each a row, all named --label")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from recognizer.loading import ModelNotFoundError

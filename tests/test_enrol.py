@@ -279,8 +279,8 @@ def test_row_per_recording_takes_the_captures_nearest_to_each_recording(tmp_path
 
 
 def test_capture_rows_split_the_captures_into_groups_each_with_a_row(tmp_path):
-    """``--capture-rows K``: the captures' windows are split by k-means into groups of at least
-    MIN_CAPTURE_WINDOWS_PER_ROW windows, and each group, with the references, gets the captures map's row; too few
+    """``--capture-rows K``: the captures' windows are split by k-means into no more groups than leave
+    MIN_CAPTURE_WINDOWS_PER_ROW windows to each, and each group, with the references, gets the captures map's row; too few
     windows for two groups leave one row, the same as without the flag; asking for groups without captures is refused."""
     import shutil
 
