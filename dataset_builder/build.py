@@ -132,6 +132,7 @@ def build(source_config: SourceConfig, build_config: BuildConfig, augment_config
             data_dir=tmp / "data",
             form_cries=sum(1 for r in refs if r.form_id),
             measured_speakers=_describe_measured_speakers(maker),
+            compressor=_describe_compressor(maker),
         )
         (tmp / "README.md").write_text(render_card(card), encoding="utf-8")
     result = BuildResult(plan.target, counts, missing, time.perf_counter() - start, variant_seconds, plan.http.requests)
@@ -445,6 +446,14 @@ def _describe_measured_speakers(maker) -> str:
     return (f"{len(bank)} measured impulse responses (`{Path(c.measured_speakers).name}`; from guitarix-common, GPL-2+, "
             f"when fetched by `scripts/fetch_real_parts.sh`) stand in for the drawn loudspeaker in "
             f"{c.measured_speaker_probability:.0%} of the captures")
+
+
+def _describe_compressor(maker) -> str:
+    """The card's line on the compressor ("" for the default, thresholds re full scale)."""
+    if maker.config.compressor_threshold_reference == "dbfs":
+        return ""
+    return ("thresholds (-40 to -10 dB) re each capture's own peak (`--compressor-reference peak`), so a quiet "
+            f"capture is squeezed as hard as a loud one; on {maker.config.compressor_probability:.0%} of the captures")
 
 
 def _describe_backgrounds(cfg, summary: dict[str, dict[str, int]]) -> str:

@@ -53,6 +53,8 @@ class CardInfo:
     """Alternate forms' cries taken as more originals of their species (``--forms``)."""
     measured_speakers: str = ""
     """What ``--measured-speakers`` added to the capture chain ("" without it)."""
+    compressor: str = ""
+    """How the capture chain's compressor was set when not the default ("" with ``--compressor-reference dbfs``)."""
 
 
 def split_bytes(data_dir: Path | None, split: str) -> tuple[int, int]:
@@ -150,6 +152,8 @@ def build_section(info: CardInfo) -> list[str]:
     ]
     if info.measured_speakers:
         lines.append(f"- Measured loudspeakers: {info.measured_speakers}")
+    if info.compressor:
+        lines.append(f"- Compressor: {info.compressor}")
     if info.versions:
         lines.append("- Software: " + ", ".join(f"{k} {v}" for k, v in sorted(info.versions.items())))
     if info.missing:

@@ -97,6 +97,14 @@ class BuildConfig:
     measured_speaker_probability: float = field(
         default=0.5, metadata=_help("With --measured-speakers: share of captures played through a measured response.")
     )
+    compressor_reference: str = field(
+        default="dbfs",
+        metadata=_help(
+            "What the capture chain's compressor threshold (-40 to -10 dB) is measured against: dbfs (full scale; "
+            "a quiet capture passes under it) or peak (the capture's own peak: squeezed as hard at any level, as "
+            "behind a phone's gain stage)."
+        ),
+    )
     no_cry_variants: int = field(
         default=0,
         metadata=_help(
@@ -126,6 +134,8 @@ class BuildConfig:
             raise ValueError(
                 f"--min-snr-db {self.min_snr_db} / --max-snr-db {self.max_snr_db}: expected -30 <= min <= max <= 80 (dB)"
             )
+        if self.compressor_reference not in ("dbfs", "peak"):
+            raise ValueError(f"--compressor-reference {self.compressor_reference!r}: expected dbfs or peak")
         if self.holdout_family:
             from .variants import parse_holdouts  # numpy and the augment modules: only when the flag is given
 

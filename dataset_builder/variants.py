@@ -120,6 +120,9 @@ class AugmentConfig:
     compressor_probability: float = 0.5
     compressor_attack_ms: Range = (0.5, 50.0)
     compressor_release_ms: Range = (20.0, 1000.0)
+    compressor_threshold_reference: str = "dbfs"
+    """What the compressor's threshold (-40 to -10 dB) is measured against: "dbfs" (full scale: a quiet capture
+    passes under it) or "peak" (the capture's own peak: every capture is squeezed as hard, whatever its level)."""
     codecs: tuple[str, ...] = ("mp3", "opus", "aac", "gsm", "g711")
     codec_probability: float = 0.9
     codec_double_probability: float = 0.2
@@ -214,6 +217,11 @@ class AugmentConfig:
             raise ValueError(f"AugmentConfig.rooms_per_split={self.rooms_per_split}: expected a positive integer for each of {SPLITS}")
         if not isinstance(self.positions_per_room, int) or not 1 <= self.positions_per_room <= 16:
             raise ValueError(f"AugmentConfig.positions_per_room={self.positions_per_room}: expected an integer 1-16")
+        if self.compressor_threshold_reference not in Compressor.REFERENCES:
+            raise ValueError(
+                f"AugmentConfig.compressor_threshold_reference={self.compressor_threshold_reference!r}: "
+                f"expected one of {Compressor.REFERENCES}"
+            )
         bad_codecs = [c for c in self.codecs if c not in CODEC_FORMATS]
         if bad_codecs or not self.codecs:
             raise ValueError(f"AugmentConfig.codecs={self.codecs}: expected some of {tuple(CODEC_FORMATS)}")
@@ -250,6 +258,8 @@ def augment_config_for_build(build_config: Any, augment_config: AugmentConfig | 
     if getattr(build_config, "measured_speakers", None):
         overrides["measured_speakers"] = str(build_config.measured_speakers)
         overrides["measured_speaker_probability"] = float(build_config.measured_speaker_probability)
+    if getattr(build_config, "compressor_reference", None):
+        overrides["compressor_threshold_reference"] = str(build_config.compressor_reference)
     if getattr(build_config, "holdout_family", None):
         overrides["holdout_families"] = parse_holdouts(build_config.holdout_family)
     return replace(augment_config, **overrides) if augment_config else AugmentConfig(**overrides)
@@ -324,7 +334,8 @@ class _SplitChain:
         self.gain = Gain(*c.capture_peak_dbfs)
         self.clipping = Clipping(*c.clip_threshold_dbfs)
         self.compressor = Compressor(
-            c.compressor_probability, *(-40.0, -10.0), *(2.0, 20.0), *c.compressor_attack_ms, *c.compressor_release_ms
+            c.compressor_probability, *(-40.0, -10.0), *(2.0, 20.0), *c.compressor_attack_ms, *c.compressor_release_ms,
+            threshold_reference=c.compressor_threshold_reference,
         )
         self.agc = AutomaticGainControl(
             c.agc_probability, *c.agc_target_dbfs, *c.agc_max_gain_db, attack_ms=c.agc_attack_ms, release_ms=c.agc_release_ms

@@ -528,8 +528,8 @@ def test_forms_need_a_source_that_has_them(tmp_path):
               BuildConfig(output=str(tmp_path / "o"), variants_per_cry=VARIANTS, cache_dir=str(tmp_path / "cache")))
 
 
-def test_measured_speakers_reach_the_captures_and_the_card(first_build, tmp_path, background_cache):
-    """``--measured-speakers``: captures played through measured responses, recorded in each recipe and on the card."""
+def test_measured_speakers_and_compressor_reference_reach_the_captures_and_the_card(first_build, tmp_path, background_cache):
+    """``--measured-speakers`` / ``--compressor-reference``: in each capture's recipe and on the card."""
     import soundfile as sf
     from datasets import load_dataset
     from scipy import signal as sps
@@ -538,12 +538,16 @@ def test_measured_speakers_reach_the_captures_and_the_card(first_build, tmp_path
     amps.mkdir(parents=True)
     sf.write(amps / "cab.wav", sps.firwin(127, 1500, fs=16_000).astype(np.float32), 16_000)
     source, config = configs(first_build["urls"], tmp_path / "measured", fresh_cache(tmp_path / "cache", background_cache),
-                             measured_speakers=str(amps), measured_speaker_probability=1.0, capture_fraction=1.0)
+                             measured_speakers=str(amps), measured_speaker_probability=1.0, capture_fraction=1.0,
+                             compressor_reference="peak")
     result = build(source, config)
     train = load_dataset(str(result.output), cache_dir=str(tmp_path / "hf"))["train"].remove_columns("audio")
     recipes = [json.loads(r["recipe"]) for r in train if r["condition"] == "capture"]
     speakers = [next(s for s in r["transforms"] if s["name"] == "measured_loudspeaker") for r in recipes]
     assert recipes and all(s["applied"] and s["file"] == "cab.wav" for s in speakers)
+    compressors = [next(s for s in r["transforms"] if s["name"] == "compressor") for r in recipes]
+    assert all(s["threshold_reference"] == "peak" for s in compressors)
     card = (result.output / "README.md").read_text()
+    assert "- Compressor: thresholds (-40 to -10 dB) re each capture's own peak" in card
     assert "- Measured loudspeakers: 1 measured impulse responses (`amps`" in card and "100% of the captures" in card
     assert "--measured-speakers amps" in card and str(tmp_path) not in card

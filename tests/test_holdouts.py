@@ -74,6 +74,9 @@ def test_the_flag_is_parsed_checked_and_normalised():
     config = BuildConfig(output="x", holdout_family="room=all, background=music")
     assert config.holdout_family == "background=music,room=all"
     assert augment_config_for_build(config).holdout_families == ("background=music", "room=all")
+    assert augment_config_for_build(BuildConfig(output="x", compressor_reference="peak")).compressor_threshold_reference == "peak"
+    with pytest.raises(ValueError, match="--compressor-reference.*expected dbfs or peak"):
+        BuildConfig(output="x", compressor_reference="lufs")
     for bad in ("codec=flac", "weather=rain", "room"):
         with pytest.raises(ValueError, match="--holdout-family.*expected family=value"):
             BuildConfig(output="x", holdout_family=bad)

@@ -10,9 +10,9 @@ from dataset_builder.augment import Compressor
 from frontend.audio import SAMPLE_RATE as SR
 
 
-def _compressor(**parameters):
+def _compressor(reference="dbfs", **parameters):
     pinned = {"enabled": True, "threshold_dbfs": -30.0, "ratio": 4.0, "attack_ms": 1.0, "release_ms": 100.0}
-    return fixed(Compressor(), **{**pinned, **parameters})
+    return fixed(Compressor(threshold_reference=reference), **{**pinned, **parameters})
 
 
 def test_static_curve_follows_the_ratio_above_the_threshold():
@@ -62,3 +62,26 @@ def test_draws_cover_the_attack_and_release_ranges_and_off_is_identity():
 def test_bad_settings_raise(kwargs, match):
     with pytest.raises(ValueError, match=f"Compressor.*{match}"):
         Compressor(**kwargs)
+
+
+def test_peak_reference_squeezes_a_quiet_capture_as_hard_as_a_loud_one():
+    """Re full scale a -34 dBFS capture passes under a -30 dB threshold; re its own peak it is compressed like a loud one."""
+    quiet_tail, loud_tail = tone(440.0, 1.0, amplitude=0.002), tone(440.0, 1.0, amplitude=0.02)  # -54 / -34 dBFS peak
+    x = np.concatenate([quiet_tail, loud_tail])
+    loud_x = x * 25.0  # the same capture 28 dB hotter: -26 / -6 dBFS
+
+    def spread(y):
+        return level_db(y[SR + SR // 2 :]) - level_db(y[SR // 2 : SR])
+
+    full_scale = _compressor().apply(x, SR)
+    assert spread(full_scale) == pytest.approx(spread(x), abs=0.5)  # under the threshold: untouched
+    quiet = sane(_compressor("peak").apply(x, SR), len(x))
+    loud = _compressor("peak").apply(loud_x, SR)
+    assert spread(quiet) < spread(x) - 12  # the loud half is 20 dB over a threshold 30 dB below the peak: 15 dB off
+    assert spread(quiet) == pytest.approx(spread(loud), abs=0.2)  # level-independent
+    assert np.max(np.abs(quiet)) == pytest.approx(np.max(np.abs(x)), rel=1e-3)
+
+
+def test_unknown_threshold_reference_raises():
+    with pytest.raises(ValueError, match="Compressor.*threshold_reference"):
+        Compressor(threshold_reference="lufs")

@@ -175,6 +175,7 @@ def test_test_split_covers_the_snr_bands(maker):
         ("agc_release_ms", (1.0, 5.0), "agc_release_ms"),
         ("codec_double_probability", -0.5, "codec_double_probability"),
         ("holdout_families", ("codec=flac",), "holdout-family"),
+        ("compressor_threshold_reference", "lufs", "compressor_threshold_reference"),
     ],
 )
 def test_bad_config_raises_naming_the_field(field, value, match):
@@ -208,3 +209,18 @@ def test_families_can_be_restricted(cache):
     only_pitch = small_maker(cache, families=("pitch_shift",), min_families=1, max_families=1)
     v = only_pitch.make(fake_cry(0, 0.5), "train", "augmented", np.random.default_rng(0))
     assert names(v) == ["prepare", "pitch_shift", "output"]
+
+
+def test_compressor_reference_changes_only_how_hard_the_compressor_squeezes(cache):
+    """Same seed, same draws (rooms, levels, parameters): only the compressor's output differs between references."""
+    cry = fake_cry(2, 0.9)
+    by_reference = {}
+    for reference in ("dbfs", "peak"):
+        m = small_maker(cache, compressor_probability=1.0, compressor_threshold_reference=reference)
+        by_reference[reference] = [m.make(cry, "train", "capture", np.random.default_rng(i)) for i in range(6)]
+    for a, b in zip(by_reference["dbfs"], by_reference["peak"], strict=True):
+        steps_a = {s["name"]: s for s in a.recipe["transforms"]}
+        steps_b = {s["name"]: s for s in b.recipe["transforms"]}
+        assert steps_a["gain"] == steps_b["gain"] and steps_a["room"] == steps_b["room"]
+        assert steps_a["compressor"]["threshold_reference"] == "dbfs" and steps_b["compressor"]["threshold_reference"] == "peak"
+    assert any(a.audio.tobytes() != b.audio.tobytes() for a, b in zip(by_reference["dbfs"], by_reference["peak"], strict=True))

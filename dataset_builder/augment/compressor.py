@@ -14,7 +14,14 @@ class Compressor(Transform):
 
     Attack and release are drawn log-uniformly (fast limiters to slow leveling); a ratio of 20 or more is a
     limiter. Make-up gain brings the output peak back to the input's. Off with probability ``1 - probability``.
+
+    ``threshold_reference`` says what the threshold (``threshold_dbfs``) is measured against: ``"dbfs"``, full scale (a
+    quiet capture then passes under it untouched), or ``"peak"``, the input's own peak (the compressor sits behind a
+    gain stage that brings every capture to full scale, as a phone's voice chain does: how hard it squeezes no
+    longer depends on the capture's level).
     """
+
+    REFERENCES = ("dbfs", "peak")
 
     name = "compressor"
     FRAME_SECONDS = 0.001
@@ -30,14 +37,17 @@ class Compressor(Transform):
         max_attack_ms: float = 50.0,
         min_release_ms: float = 20.0,
         max_release_ms: float = 1000.0,
+        threshold_reference: str = "dbfs",
     ):
         super().__init__()
         check_probability("Compressor", probability)
+        if threshold_reference not in self.REFERENCES:
+            raise ValueError(f"Compressor: threshold_reference={threshold_reference!r}; expected one of {self.REFERENCES}")
         check_range("Compressor", "threshold_dbfs", min_threshold_dbfs, max_threshold_dbfs, -60.0, 0.0)
         check_range("Compressor", "ratio", min_ratio, max_ratio, 1.0, 100.0)
         check_range("Compressor", "attack_ms", min_attack_ms, max_attack_ms, 0.1, 500.0)
         check_range("Compressor", "release_ms", min_release_ms, max_release_ms, 5.0, 5000.0)
-        self.probability = probability
+        self.probability, self.threshold_reference = probability, threshold_reference
         self.threshold_dbfs = (min_threshold_dbfs, max_threshold_dbfs)
         self.ratio, self.attack_ms, self.release_ms = (min_ratio, max_ratio), (min_attack_ms, max_attack_ms), (min_release_ms, max_release_ms)
 
@@ -48,6 +58,7 @@ class Compressor(Transform):
             "ratio": round(draw_log(rng, *self.ratio), 2),
             "attack_ms": round(draw_log(rng, *self.attack_ms), 2),
             "release_ms": round(draw_log(rng, *self.release_ms), 1),
+            "threshold_reference": self.threshold_reference,
         }
 
     def apply(self, samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -60,6 +71,8 @@ class Compressor(Transform):
         n_frames = -(-len(x) // frame)
         padded = np.pad(np.abs(x), (0, n_frames * frame - len(x)))
         level_db = 20 * np.log10(padded.reshape(n_frames, frame).max(axis=1) + 1e-9)
+        if self.threshold_reference == "peak":
+            level_db -= 20 * np.log10(peak)
         gain_db = self.gain_curve_db(level_db)
         centres = (np.arange(n_frames) + 0.5) * frame
         y = x * 10 ** (np.interp(np.arange(len(x)), centres, gain_db) / 20)
