@@ -60,11 +60,17 @@ def make_extractor(
     mean: float = AUDIOSET_MEAN,
     std: float = AUDIOSET_STD,
     band_normalisation: str = "none",
+    onset_below_peak_db: float | None = None,
 ):
-    """The ``ASTFeatureExtractor`` saved beside a model (defaults: AudioSet statistics, no band normalisation)."""
+    """The ``ASTFeatureExtractor`` saved beside a model (defaults: AudioSet statistics, no band normalisation).
+
+    ``onset_below_peak_db`` is stored with it (``frontend.windows.find_windows``): the windows start at the onset.
+    """
     from transformers import ASTFeatureExtractor
 
     extra = {} if check_band_normalisation(band_normalisation) == "none" else {"band_normalisation": band_normalisation}
+    if onset_below_peak_db is not None:
+        extra["onset_below_peak_db"] = float(onset_below_peak_db)
     return ASTFeatureExtractor(
         num_mel_bins=int(num_mel_bins),
         max_length=int(max_length),

@@ -20,6 +20,9 @@ TRIM_BELOW_PEAK_DB = 40.0
 TRIM_PAD_SECONDS = 0.1
 """s. Kept on each side of the sound so onsets and decays are not cut."""
 
+ONSET_PAD_SECONDS = 0.02
+"""s. Kept before the onset when a window starts at the cry's onset (``onset_below_peak_db``)."""
+
 LOUD_BELOW_PEAK_DB = 30.0
 """dB. Frames within this of the loudest frame are the "sounding" ones a level is measured on."""
 

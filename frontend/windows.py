@@ -15,13 +15,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from .audio import SAMPLE_RATE, SILENCE_DBFS
-from .levels import LOUD_BELOW_PEAK_DB, frame_levels, normalise_loudness, remove_dc, sounding_span
+from .levels import (
+    LOUD_BELOW_PEAK_DB,
+    ONSET_PAD_SECONDS,
+    frame_levels,
+    normalise_loudness,
+    remove_dc,
+    sounding_span,
+)
 
 HOP_FRACTION = 0.25
 """Window hop as a fraction of the window length."""
 
 WINDOW_BELOW_PEAK_DB = LOUD_BELOW_PEAK_DB
 """dB. A window whose loudest frame is this far below the recording's loudest frame holds nothing worth scoring."""
+
+
+ONSET_SETTING = "onset_below_peak_db"
+"""The key a model's preprocessor_config.json (its feature extractor) holds the onset setting under (absent: off)."""
+
+
+def onset_setting(feature_extractor) -> float | None:
+    """The ``onset_below_peak_db`` a model was trained with, read from its feature extractor (None: off)."""
+    value = getattr(feature_extractor, ONSET_SETTING, None)
+    return None if value is None else float(value)
 
 
 @dataclass(frozen=True)
@@ -47,17 +64,22 @@ def split_windows(samples: np.ndarray, length: int, hop_fraction: float = HOP_FR
     return [Window(s, samples[s : s + length]) for s in starts]
 
 
-def find_windows(samples: np.ndarray, length: int) -> list[Window]:
+def find_windows(samples: np.ndarray, length: int, onset_below_peak_db: float | None = None) -> list[Window]:
     """The loudness-normalised windows of a 16 kHz mono recording that hold sound; [] when it is silent.
 
     A DC offset is removed and silence at both ends trimmed first; windows much quieter than the loudest
-    part are dropped.
+    part are dropped. With ``onset_below_peak_db`` (dB) the first window starts at the onset instead: the first
+    frame within that much of the loudest, less ONSET_PAD_SECONDS (a quiet lead-in no longer shifts the cry
+    in its window). A model records the setting it was trained with (its feature extractor's
+    ``onset_below_peak_db``), so training and the app cut the same windows.
     """
     samples = remove_dc(samples)
     span = sounding_span(samples)
     if span is None:
         return []
     start, end = span
+    if onset_below_peak_db is not None:
+        start = max(start, sounding_span(samples, below_peak_db=float(onset_below_peak_db), pad_seconds=ONSET_PAD_SECONDS)[0])
     windows = split_windows(samples[start:end], length)
     peaks = [float(np.max(frame_levels(w.samples))) for w in windows]
     floor = max(SILENCE_DBFS, max(peaks) - WINDOW_BELOW_PEAK_DB)
@@ -68,14 +90,17 @@ def find_windows(samples: np.ndarray, length: int) -> list[Window]:
     ]
 
 
-def training_example(samples: np.ndarray, length: int | None = None) -> np.ndarray:
+def training_example(
+    samples: np.ndarray, length: int | None = None, onset_below_peak_db: float | None = None
+) -> np.ndarray:
     """The samples a training clip is learned from: the loudest of the windows the app would score.
 
     ``length`` is the model's window in samples; None means "as long as the clip" (the trainer fits the
-    model's input to its longest clip, so every clip is one window). A silent clip is returned unchanged.
+    model's input to its longest clip, so every clip is one window). ``onset_below_peak_db``: as
+    :func:`find_windows`. A silent clip is returned unchanged.
     """
     samples = np.asarray(samples, dtype=np.float32)
-    windows = find_windows(samples, len(samples) if length is None else int(length))
+    windows = find_windows(samples, len(samples) if length is None else int(length), onset_below_peak_db)
     if not windows:
         return samples
     if len(windows) == 1:

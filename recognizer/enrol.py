@@ -45,7 +45,7 @@ import numpy as np
 
 from common.species import Species
 from frontend.fbank import model_inputs, window_samples
-from frontend.windows import find_windows
+from frontend.windows import find_windows, onset_setting
 from recognizer.loading import ModelBundle, load_model
 from recognizer.model_files import save_pokedex
 from recognizer.recording import read_recording
@@ -80,7 +80,8 @@ def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.n
     import torch
 
     length = window_samples(int(bundle.feature_extractor.max_length))
-    windows = [w.samples for samples in recordings for w in find_windows(samples, length)]
+    onset = onset_setting(bundle.feature_extractor)
+    windows = [w.samples for samples in recordings for w in find_windows(samples, length, onset)]
     if not windows:
         raise EnrolError("the reference recordings are silent; expected recordings of the sound to enrol")
     inputs = torch.from_numpy(model_inputs(windows, bundle.feature_extractor))

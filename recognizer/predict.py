@@ -31,7 +31,7 @@ from common.species import NO_CRY_LABEL, Species
 from frontend.audio import MIN_CRY_SECONDS, SAMPLE_RATE, SILENCE_DBFS, int_to_float, resample, to_mono
 from frontend.fbank import model_inputs, window_samples
 from frontend.levels import FRAME_SECONDS, LOUD_BELOW_PEAK_DB, frame_levels, remove_dc, sounding_span
-from frontend.windows import find_windows
+from frontend.windows import find_windows, onset_setting
 from recognizer.batching import MicroBatcher
 from recognizer.detect import CRY, DetectorConfig, check_sound
 from recognizer.loading import ModelBundle, load_model
@@ -180,6 +180,7 @@ class Recognizer:
         torch.set_num_threads(threads or default_threads())
         self.head = HeadLabels.of(bundle.labels)
         self.window = window_samples(int(bundle.feature_extractor.max_length))
+        self.onset_below_peak_db = onset_setting(bundle.feature_extractor)
         self.batcher = MicroBatcher(self._forward)
 
     @classmethod
@@ -205,7 +206,7 @@ class Recognizer:
         if sample_rate != SAMPLE_RATE:
             samples = resample(samples, sample_rate, SAMPLE_RATE)
         check_length(samples)
-        windows = find_windows(samples, self.window)
+        windows = find_windows(samples, self.window, self.onset_below_peak_db)
         if not windows:
             return WindowLogits(samples, [], [], np.zeros((0, len(self.bundle.labels)), np.float32))
         kinds = [check_sound(w.samples, self.detector).kind for w in windows]

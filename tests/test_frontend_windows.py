@@ -59,3 +59,31 @@ def test_training_example_of_a_short_clip_is_the_whole_trimmed_clip():
     np.testing.assert_array_equal(example, normalise_loudness(clip[start:end]))
     silent = np.zeros(1000, np.float32)
     assert np.array_equal(training_example(silent), silent)
+
+
+def test_onset_setting_starts_the_window_at_the_cry_after_a_lead_in_the_trim_keeps(rng):
+    """A lead-in 35 dB under the cry survives the 40 dB trim; with onset_below_peak_db the window starts at the cry."""
+    length = window_samples(300)
+    cry = fake_cry(3, 1.0)
+    lead_in = int(0.6 * SAMPLE_RATE)
+    recording = np.concatenate([np.zeros(lead_in, np.float32), cry])
+    recording += (np.max(np.abs(cry)) * 10 ** (-35 / 20) / 3 * rng.standard_normal(len(recording))).astype(np.float32)
+    assert find_windows(recording, length)[0].start < 0.05 * SAMPLE_RATE  # the lead-in is kept
+    onset_first = np.flatnonzero(np.abs(cry) >= np.max(np.abs(cry)) * 0.1)[0] + lead_in  # 20 dB under the peak
+    start = find_windows(recording, length, onset_below_peak_db=20.0)[0].start
+    assert onset_first - 0.02 * SAMPLE_RATE - 0.011 * SAMPLE_RATE <= start <= onset_first  # 10 ms meter frames
+    # training prepares its example with the same setting, from the same windows
+    example = training_example(recording, length, onset_below_peak_db=20.0)
+    assert np.array_equal(example, find_windows(recording, length, onset_below_peak_db=20.0)[0].samples)
+    assert not np.array_equal(example, training_example(recording, length))
+
+
+def test_onset_setting_is_read_from_the_feature_extractor_and_survives_saving(tmp_path):
+    from transformers import ASTFeatureExtractor
+
+    from frontend.fbank import make_extractor
+    from frontend.windows import onset_setting
+
+    make_extractor(64, 400, onset_below_peak_db=20).save_pretrained(tmp_path)
+    assert onset_setting(ASTFeatureExtractor.from_pretrained(tmp_path)) == 20.0
+    assert onset_setting(make_extractor(64)) is None

@@ -255,3 +255,19 @@ def test_embedded_model_verdicts_on_a_real_cry_and_odd_versions_of_it(shared_pok
     assert lofi.not_sure and lofi.reason == NARROW_BAND
     fragment = recognizer.predict(cry[len(cry) // 2 : len(cry) // 2 + 640])
     assert fragment.not_sure and fragment.reason == TOO_SHORT
+
+
+def test_the_model_folder_s_onset_setting_cuts_the_windows(tmp_path, monkeypatch):
+    """A model trained with ``onset_below_peak_db`` is heard with it: the recogniser reads it from the folder."""
+    import json
+    import shutil
+
+    folder = tmp_path / "onset"
+    shutil.copytree(trained_tiny_model(), folder)
+    config = folder / "preprocessor_config.json"
+    config.write_text(json.dumps({**json.loads(config.read_text()), "onset_below_peak_db": 20.0}))
+    seen = []
+    monkeypatch.setattr("recognizer.predict.find_windows", lambda s, n, onset=None: seen.append(onset) or [])
+    Recognizer.from_pretrained(str(folder), threads=1).predict(species_cry("Squirtle", 1.0))
+    Recognizer.from_pretrained(str(trained_tiny_model()), threads=1).predict(species_cry("Squirtle", 1.0))
+    assert seen == [20.0, None]

@@ -132,3 +132,12 @@ def test_stores_concatenated_read_like_the_concatenated_split_without_computing_
     assert len({both.key, view.key, both.select([9, 0, 7]).key, ConcatFbankStore(parts[::-1]).key}) == 4
     with pytest.raises(IndexError, match=r"row selection out of range; expected indices in \[0, 10\)"):
         both.select([10])
+
+
+def test_the_onset_setting_prepares_the_cached_examples_and_keys_their_entry(split, tmp_path):
+    plain = cached_fbanks(split, 32, tmp_path, desc="train")
+    onset = cached_fbanks(split, 32, tmp_path, desc="train", onset_below_peak_db=20.0)
+    assert onset.folder != plain.folder and list(onset.lengths) != list(plain.lengths)
+    for i, row in enumerate(split):
+        example = training_example(row["audio"]["array"], None, 20.0)
+        np.testing.assert_allclose(onset[i], compute_fbank(example, make_extractor(32)), rtol=1e-6, atol=1e-6)

@@ -425,3 +425,12 @@ def test_any_audio_dataset_trains_with_a_held_out_validation_fraction(work, tmp_
     text = card.text
     assert "PATH_OR_REPO" not in text and f"pipeline(\"audio-classification\", model='{out}')" in text
     assert "- learning_rate: 0.003" in text and "- total_train_batch_size: 8" in text and "- transformers 5." in text
+
+
+def test_the_onset_setting_is_saved_and_checked(cries, work, capsys):
+    out = work / "onset"
+    tiny = ["--init", "scratch", "--preset", "tiny", "--num-train-epochs", "1"]
+    assert main(["--output-dir", str(out), *tiny, "--onset-below-peak-db", "20", *common(cries, work)]) == 0
+    assert json.loads((out / "preprocessor_config.json").read_text())["onset_below_peak_db"] == 20.0
+    assert main(["--output-dir", str(work / "onset-bad"), *tiny, "--onset-below-peak-db", "-3", *common(cries, work)]) == 2
+    assert "--onset-below-peak-db -3.0: expected dB in (0, 60]" in capsys.readouterr().err

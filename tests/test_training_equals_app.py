@@ -42,6 +42,7 @@ def training_inputs(recognizer, samples: np.ndarray, tmp_path, window: int | Non
     """(the decoded dataset row, the ``input_values`` the trainer's cached-fbank path gives it)."""
     from datasets import Audio, ClassLabel, Dataset, Features
 
+    from frontend.windows import onset_setting
     from trainer.features import FbankCollator, cached_fbanks
 
     features = Features({"audio": Audio(sampling_rate=SAMPLE_RATE), "label": ClassLabel(names=["a", "b"])})
@@ -51,7 +52,8 @@ def training_inputs(recognizer, samples: np.ndarray, tmp_path, window: int | Non
 
     ds = load_from_disk(str(tmp_path / "ds"))
     extractor = recognizer.bundle.feature_extractor
-    store = cached_fbanks(ds, extractor.num_mel_bins, tmp_path / "cache", window=window, desc="train")
+    store = cached_fbanks(ds, extractor.num_mel_bins, tmp_path / "cache", window=window, desc="train",
+                          onset_below_peak_db=onset_setting(extractor))
     batch = FbankCollator.for_extractor(extractor)([{"fbank": store[0], "labels": 0}])
     return np.asarray(ds[0]["audio"]["array"], dtype=np.float32), batch["input_values"].numpy()
 
@@ -88,6 +90,20 @@ def test_band_normalised_features_are_identical_in_training_and_in_the_app(recog
     # the bands really were normalised: every band has the same mean over the window (its frames and the padding)
     assert np.ptp(trained[0].mean(axis=0)) < 1e-4
     assert np.ptp(training_inputs(recognizer, audio, tmp_path / "plain", window=None)[1][0].mean(axis=0)) > 0.1
+
+
+def test_windows_cut_at_the_onset_are_identical_in_training_and_in_the_app(recognizer, tmp_path, rng):
+    audio = recordings(rng)["silence around"]
+    plain = training_inputs(recognizer, audio, tmp_path / "plain", window=None)[1]
+    recognizer.bundle.feature_extractor.onset_below_peak_db = recognizer.onset_below_peak_db = 20.0
+    try:
+        audio, trained = training_inputs(recognizer, audio, tmp_path, window=None)
+        heard = recogniser_inputs(recognizer, audio)
+    finally:
+        del recognizer.bundle.feature_extractor.onset_below_peak_db
+        recognizer.onset_below_peak_db = None
+    np.testing.assert_allclose(trained, heard, rtol=0, atol=1e-5)
+    assert np.abs(trained - plain).max() > 0.1  # the window really starts elsewhere (0.02 s before the cry, not 0.1 s)
 
 
 def test_a_long_recording_trains_on_the_loudest_window_the_app_scores(recognizer, tmp_path, rng):

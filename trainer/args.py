@@ -60,6 +60,14 @@ class ModelArguments:
             "recogniser, pipeline() ignores it). Default: the --model folder's, else none."
         },
     )
+    onset_below_peak_db: float | None = field(
+        default=None,
+        metadata={
+            "help": "Start each example's (and the app's) first window at the cry's onset: the first 10 ms frame "
+            "within this many dB of the loudest, less 0.02 s (frontend.windows.find_windows; e.g. 20). Saved in "
+            "preprocessor_config.json, which the recogniser reads. Default: the --model folder's, else off."
+        },
+    )
     cosine_head_scale: float | None = field(
         default=None,
         metadata={
@@ -81,6 +89,8 @@ class ModelArguments:
     def __post_init__(self):
         if self.cosine_head_scale is not None and not self.cosine_head_scale > 0:
             raise ValueError(f"--cosine-head-scale {self.cosine_head_scale}: expected a positive logit scale (e.g. 16)")
+        if self.onset_below_peak_db is not None and not 0 < self.onset_below_peak_db <= 60:
+            raise ValueError(f"--onset-below-peak-db {self.onset_below_peak_db}: expected dB in (0, 60], e.g. 20")
         if self.band_normalisation is not None:
             from frontend.fbank import check_band_normalisation
 

@@ -191,6 +191,7 @@ def _clip_logits(args: EvaluateArguments):
 
     from common.files import default_cache_dir
     from frontend.fbank import window_samples
+    from frontend.windows import onset_setting
 
     from .data import load_cry_dataset, subset, validate
     from .features import cached_fbanks
@@ -208,7 +209,8 @@ def _clip_logits(args: EvaluateArguments):
         ds = subset(dsd[split], args.max_samples)
         # each clip prepared as the app prepares a recording, cut to the model's window (frontend.windows)
         store = cached_fbanks(ds, extractor.num_mel_bins, args.cache_dir or default_cache_dir(), desc=split,
-                              window=window_samples(int(extractor.max_length)))
+                              window=window_samples(int(extractor.max_length)),
+                              onset_below_peak_db=onset_setting(extractor))
         labels = model_label_ids(model_names, dataset_names)[store.labels]
         return ds, predict_logits(model, extractor, store, args.batch_size, device), labels
 

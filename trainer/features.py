@@ -20,7 +20,7 @@ import numpy as np
 
 from frontend.audio import SAMPLE_RATE
 from frontend.fbank import band_normalisation, compute_fbank, make_extractor, pad_and_normalize
-from frontend.windows import training_example
+from frontend.windows import onset_setting, training_example
 
 from .fbank_store import FbankStore
 from .specaugment import SpecAugment
@@ -42,11 +42,13 @@ def fit_max_length(longest_frames: int, patch_size: int = 16, time_stride: int =
 
 def example_fbank(waveform: np.ndarray, extractor, window: int | None = None) -> np.ndarray:
     """The fbank of one training clip, prepared as the recogniser prepares a recording (``window`` in samples)."""
-    return compute_fbank(training_example(np.asarray(waveform, dtype=np.float32), window), extractor)
+    prepared = training_example(np.asarray(waveform, dtype=np.float32), window, onset_setting(extractor))
+    return compute_fbank(prepared, extractor)
 
 
 def fbank_cache_key(
-    ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str, window: int | None = None
+    ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str, window: int | None = None,
+    onset_below_peak_db: float | None = None,
 ) -> str:
     """Cache key: the split's fingerprint and size, the columns, the model window and the mel settings."""
     payload = {
@@ -60,6 +62,8 @@ def fbank_cache_key(
         "dtype": dtype,
         "version": FBANK_CACHE_VERSION,
     }
+    if onset_below_peak_db is not None:  # absent otherwise, so the caches of earlier runs keep their keys
+        payload["onset_below_peak_db"] = float(onset_below_peak_db)
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
@@ -95,14 +99,15 @@ def cached_fbanks(
     dtype: str = "float32",
     desc: str = "",
     window: int | None = None,
+    onset_below_peak_db: float | None = None,
 ) -> FbankStore:
     """The split's :class:`FbankStore`, computing it on first use (written atomically; never recomputed)."""
-    key = fbank_cache_key(ds, num_mel_bins, dtype, audio_column, label_column, window)
+    key = fbank_cache_key(ds, num_mel_bins, dtype, audio_column, label_column, window, onset_below_peak_db)
     folder = Path(cache_dir) / "fbank" / key
     if (folder / "meta.json").exists():
         logger.info("fbank cache hit for %s: %s", desc or "split", folder)
         return FbankStore(folder)
-    extractor = make_extractor(num_mel_bins)
+    extractor = make_extractor(num_mel_bins, onset_below_peak_db=onset_below_peak_db)
     with cache_entry(folder) as tmp:
         offsets, labels = [0], []
         np_dtype = np.dtype(dtype)

@@ -227,7 +227,8 @@ def prepare(model_args: ModelArguments, data_args: DataArguments, targs: TrainAr
     return Run(dsd, names, splits, has_test, extra, parts, data, full_train, rows, mels, patch, stride, resume)
 
 
-def cached_stores(run: Run, data_args: DataArguments, targs: TrainArguments, window: int | None = None) -> dict:
+def cached_stores(run: Run, data_args: DataArguments, targs: TrainArguments, window: int | None = None,
+                  onset_below_peak_db: float | None = None) -> dict:
     """Each split's fbank store, computed once (by the main process first) and memory-mapped by the others."""
     from . import features as F
     from .fbank_store import ConcatFbankStore
@@ -237,7 +238,7 @@ def cached_stores(run: Run, data_args: DataArguments, targs: TrainArguments, win
 
     def cached(ds, desc):
         return F.cached_fbanks(ds, run.mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=desc,
-                               window=window, **cols)
+                               window=window, onset_below_peak_db=onset_below_peak_db, **cols)
 
     with targs.main_process_first(desc="fbank cache"):
         for s in run.splits:
@@ -263,13 +264,15 @@ def build_features(run: Run, model_args: ModelArguments, data_args: DataArgument
     from . import features as F
 
     window = window_samples(model_args.max_length) if model_args.max_length else None
+    onset = model_args.onset_below_peak_db
+    onset = inherited_preprocessor_setting(model_args, "onset_below_peak_db", None) if onset is None else onset
     stores = {}
     if data_args.cache_features:
-        stores = cached_stores(run, data_args, targs, window)
+        stores = cached_stores(run, data_args, targs, window, onset)
         longest = max(int(st.lengths.max()) for st in stores.values())
         mean, std = stores[data_args.train_split].stats()
     else:
-        probe = make_extractor(run.mels)
+        probe = make_extractor(run.mels, onset_below_peak_db=onset)
         scans = {s: _scan(run.data[s], probe, data_args.audio_column, window) for s in run.splits}
         longest = max(v[0] for v in scans.values())
         _, s1, s2, n = scans[data_args.train_split]
@@ -277,18 +280,23 @@ def build_features(run: Run, model_args: ModelArguments, data_args: DataArgument
         std = float(np.sqrt(max(s2 / n - mean * mean, 1e-12)))
     max_length = model_args.max_length or F.fit_max_length(longest, run.patch, run.stride)
     bands = model_args.band_normalisation or inherited_band_normalisation(model_args)
-    extractor = make_extractor(run.mels, max_length, mean, std, bands)
-    logger.info("max_length %d frames (longest clip %d); fbank mean %.4f std %.4f; band normalisation %s",
-                max_length, longest, mean, std, bands)
+    extractor = make_extractor(run.mels, max_length, mean, std, bands, onset)
+    logger.info("max_length %d frames (longest clip %d); fbank mean %.4f std %.4f; band normalisation %s; onset %s",
+                max_length, longest, mean, std, bands, "off" if onset is None else f"{onset:g} dB under the peak")
     return Features(stores, max_length, mean, std, extractor, window)
 
 
 def inherited_band_normalisation(model_args: ModelArguments) -> str:
     """The --model folder's band normalisation when training continues from one, else "none"."""
+    return inherited_preprocessor_setting(model_args, "band_normalisation", "none")
+
+
+def inherited_preprocessor_setting(model_args: ModelArguments, key: str, default):
+    """A front-end setting of the --model folder's preprocessor_config.json when training continues from one."""
     config = Path(model_args.model_name_or_path) / "preprocessor_config.json"
     if model_args.init != "pretrained" or not config.is_file():
-        return "none"
-    return json.loads(config.read_text()).get("band_normalisation", "none")
+        return default
+    return json.loads(config.read_text()).get(key, default)
 
 
 def build_model(run: Run, feats: Features, model_args: ModelArguments):
