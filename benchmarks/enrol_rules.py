@@ -40,11 +40,11 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.eval_enrol_unseen import (  # noqa: E402
     add_common_arguments,
     english_names,
-    parse_ids,
     recordings,
     shared_folders,
 )
 from benchmarks.results_file import results_file  # noqa: E402
+from heldout.cries import parse_ids  # noqa: E402
 
 
 def head_inputs(recognizer, recs, check: int = 0) -> list[dict]:

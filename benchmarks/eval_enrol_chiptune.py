@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "enrol_chiptune.json"))
     args = parser.parse_args()
 
-    from benchmarks.eval_enrol_unseen import parse_ids
+    from heldout.cries import parse_ids
     from recognizer.loading import load_model
     from recognizer.predict import Recognizer
     from trainer.evaluation.heldout_set import labels_by_pokedex_id

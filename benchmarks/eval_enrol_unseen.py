@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+from heldout.cries import parse_ids  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "pokeapi"
 ENGLISH = "9"  # PokeAPI's local_language_id of English
@@ -102,14 +103,6 @@ def shared_folders(shared: str, script: str) -> tuple[Path, Path]:
     if not cries_dir.is_dir() or not csv_dir.is_dir():
         sys.exit(f"{script}: {root} has no cries/ or pokeapi/data/v2/csv/; expected ../shared/pokeapi")
     return cries_dir, csv_dir
-
-
-def parse_ids(text: str) -> list[int]:
-    out = []
-    for part in text.split(","):
-        lo, _, hi = part.partition("-")
-        out += list(range(int(lo), int(hi or lo) + 1))
-    return out
 
 
 def main() -> None:

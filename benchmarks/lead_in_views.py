@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 from frontend.audio import SAMPLE_RATE, decode_audio  # noqa: E402
-from frontend.levels import frame_levels  # noqa: E402
+from frontend.levels import sounding_span  # noqa: E402
+from heldout.cries import parse_ids, reference_cries  # noqa: E402
 from recognizer.predict import Recognizer  # noqa: E402
 
 VIEWS = ("as recorded", "onset-cropped", "more confident of the two")
@@ -35,18 +36,7 @@ VIEWS = ("as recorded", "onset-cropped", "more confident of the two")
 
 def onset_crop(samples: np.ndarray, below_db: float, pad_s: float) -> np.ndarray:
     """``samples`` from ``pad_s`` before the first meter frame within ``below_db`` of the loudest one."""
-    levels = frame_levels(samples)
-    frame = len(samples) / len(levels)
-    first = int(np.flatnonzero(levels >= levels.max() - below_db)[0])
-    return samples[max(0, int(first * frame - pad_s * SAMPLE_RATE)) :]
-
-
-def parse_ids(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        out += list(range(int(low), int(high or low) + 1))
-    return out
+    return samples[sounding_span(samples, below_peak_db=below_db, pad_seconds=pad_s)[0] :]
 
 
 def main() -> None:
@@ -68,25 +58,22 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     floor_db = None if args.floor_db == "none" else float(args.floor_db)
     rows = []
-    for rendition in args.renditions.split(","):
-        for pokedex_id in parse_ids(args.ids):
-            path = Path(args.cries_dir) / "cries" / "pokemon" / rendition / f"{pokedex_id}.ogg"
-            if not path.exists():
-                continue
-            cry = decode_audio(path)
-            peak = 10 ** (rng.uniform(-45.0, 0.0) / 20)
-            cry = cry / np.max(np.abs(cry)) * peak
-            lead_in = rng.uniform(0.0, 1.5)
-            recording = np.concatenate([np.zeros(int(lead_in * SAMPLE_RATE), np.float32), cry])
-            if floor_db is not None:
-                noise = rng.normal(0.0, peak * 10 ** (floor_db / 20) / 3, len(recording))
-                recording = (recording + noise).astype(np.float32)
-            whole = recognizer.predict(recording).guesses[0]
-            cropped = recognizer.predict(onset_crop(recording, args.onset_db, args.onset_pad_s)).guesses[0]
-            both = whole if whole.probability >= cropped.probability else cropped
-            rows.append({"id": pokedex_id, "rendition": rendition, "truth": names[pokedex_id],
-                         "lead_in_s": round(lead_in, 3), "peak_dbfs": round(20 * np.log10(peak), 1),
-                         **{view: guess.label for view, guess in zip(VIEWS, (whole, cropped, both), strict=True)}})
+    cries, _ = reference_cries(args.cries_dir, parse_ids(args.ids), tuple(args.renditions.split(",")))
+    for ref in cries:
+        cry = decode_audio(ref.path)
+        peak = 10 ** (rng.uniform(-45.0, 0.0) / 20)
+        cry = cry / np.max(np.abs(cry)) * peak
+        lead_in = rng.uniform(0.0, 1.5)
+        recording = np.concatenate([np.zeros(int(lead_in * SAMPLE_RATE), np.float32), cry])
+        if floor_db is not None:
+            noise = rng.normal(0.0, peak * 10 ** (floor_db / 20) / 3, len(recording))
+            recording = (recording + noise).astype(np.float32)
+        whole = recognizer.predict(recording).guesses[0]
+        cropped = recognizer.predict(onset_crop(recording, args.onset_db, args.onset_pad_s)).guesses[0]
+        both = whole if whole.probability >= cropped.probability else cropped
+        rows.append({"id": ref.pokedex_id, "rendition": ref.rendition, "truth": names[ref.pokedex_id],
+                     "lead_in_s": round(lead_in, 3), "peak_dbfs": round(20 * np.log10(peak), 1),
+                     **{view: guess.label for view, guess in zip(VIEWS, (whole, cropped, both), strict=True)}})
 
     table = ["| rendition | cries | " + " | ".join(VIEWS) + " |", "| --- | ---: |" + " ---: |" * len(VIEWS)]
     summary = {}

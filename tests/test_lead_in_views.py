@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from synthetic import tone
 
-from benchmarks.lead_in_views import onset_crop, parse_ids
+from benchmarks.lead_in_views import onset_crop
 from frontend.audio import SAMPLE_RATE as SR
 
 
@@ -18,7 +18,3 @@ def test_the_crop_starts_at_the_onset_less_the_pad(lead_in_s):
     removed_s = (len(recording) - len(cropped)) / SR
     assert removed_s == pytest.approx(max(0.0, lead_in_s - 0.02), abs=0.011)  # to the meter frame (10 ms)
     assert np.array_equal(cropped, recording[len(recording) - len(cropped):])
-
-
-def test_ids_parse_ranges_and_singles():
-    assert parse_ids("1-3,25") == [1, 2, 3, 25]
