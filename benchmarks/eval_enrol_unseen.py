@@ -72,11 +72,16 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
 
 
 def score(recognizer, recordings) -> dict:
-    """Top-1, share answered and precision of answers, overall and per SNR target / rendition."""
+    """Top-1, share answered and precision of answers, overall and per SNR target / rendition; and why the
+    unanswered recordings got "not sure" (``not_sure_reasons``: ``no_cry`` most probable, low confidence, ...)."""
+    from collections import Counter
+
     from trainer.evaluation.recordings import score_recordings, summarise_groups
 
     rows = score_recordings(recognizer, recordings, log_every=0)
-    return summarise_groups(rows, ["snr_target", "condition", "rendition"])
+    summary = summarise_groups(rows, ["snr_target", "condition", "rendition"])
+    summary["not_sure_reasons"] = dict(Counter(r["reason"] for r in rows if not r["answered"]).most_common())
+    return summary
 
 
 def recordings(cries_dir: Path, ids: list[int], labels: dict[int, str], snr_db: tuple[float, ...], renditions):

@@ -67,3 +67,35 @@ def test_a_no_cry_class_is_explained_only_when_the_model_has_one():
     with_class = model_card(base_model=None, **{**CARD_ARGS, "label_names": ["Bulbasaur", "Ivysaur", "no_cry"]})
     assert "`no_cry`, stands for recordings without a cry" in with_class
     assert "stands for recordings without a cry" not in plain and "3 classes" in with_class
+
+
+def test_the_onset_setting_is_read_from_the_folder_and_stated(tmp_path):
+    from trainer.card import write_model_card
+
+    card_args = {**CARD_ARGS, "base_model": None}
+    write_model_card(tmp_path, **card_args)
+    assert "cry's onset" not in (tmp_path / "README.md").read_text()
+    (tmp_path / "preprocessor_config.json").write_text(json.dumps({"onset_below_peak_db": 20.0}))
+    write_model_card(tmp_path, **card_args)
+    assert "starts at the cry's onset (the first 10 ms frame within 20 dB of its loudest" in (
+        tmp_path / "README.md").read_text()
+
+
+def test_an_installed_held_out_calibration_rewrites_the_card(tmp_path):
+    from trainer.card import refresh_card_for_app_calibration
+
+    summary_card = {k: v for k, v in CARD_ARGS.items() if k not in ("label_names", "metrics_markdown", "calibration_report")}
+    (tmp_path / "train_summary.json").write_text(json.dumps({"card": {**summary_card, "base_model": None}}))
+    (tmp_path / "config.json").write_text(json.dumps({"id2label": {"0": "Bulbasaur", "1": "Ivysaur"}}))
+    app = {"temperature": 1.128, "threshold": 0.7737, "target_precision": 0.985}
+    assert not refresh_card_for_app_calibration(tmp_path, app)  # no evaluate-stage report yet: card untouched
+    assert not (tmp_path / "README.md").exists()
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "metrics.md").write_text("| group | clips |\n|---|---:|\n| all | 7 |\n")
+    (tmp_path / "eval" / "calibration_report.json").write_text(
+        json.dumps({"temperature": 1.0, "threshold": 0.771, "target_precision": 0.99}))
+    assert refresh_card_for_app_calibration(tmp_path, app)
+    card = (tmp_path / "README.md").read_text()
+    assert "a temperature of 1.128 and the \"not sure\" threshold 0.774" in card
+    assert "for precision 0.985" in card and "training-time threshold was 0.771, for precision 0.99" in card
+    assert "| all | 7 |" in card

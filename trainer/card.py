@@ -146,10 +146,14 @@ def model_card(
     framework_versions: dict | None = None,
     eval_results: dict | None = None,
     model_ref: str | None = None,
+    onset_below_peak_db: float | None = None,
+    app_calibration: dict | None = None,
 ) -> str:
     """The card's text (YAML header from ``huggingface_hub.ModelCardData``, with a ``model-index``, + markdown).
 
     ``model_ref`` is what ``pipeline(model=...)`` is given in the usage example: the Hub repository or the folder.
+    ``onset_below_peak_db`` is the front end's onset setting (None: off); ``app_calibration`` the calibration the
+    app applies when it was refitted on the held-out simulator (``calibration.json``), else None.
     """
     link, hub_id = dataset_link(dataset)
     extras = [dataset_link(d) for d in extra_train_datasets]
@@ -169,7 +173,7 @@ def model_card(
 
 An Audio Spectrogram Transformer ({trainable}) {origin} on {link}. It names a Pokémon species from a
 few seconds of its cry: {len(label_names)} classes ({examples}).{_no_cry_sentence(label_names)} Inputs are {max_length} fbank frames
-({max_length / 100:.2f} s); the feature extractor carries the dataset's own mean and standard deviation.
+({max_length / 100:.2f} s); the feature extractor carries the dataset's own mean and standard deviation.{_onset_sentence(onset_below_peak_db)}
 
 ```python
 from transformers import pipeline
@@ -178,9 +182,7 @@ classify("cry.wav", top_k=5)
 ```
 
 `pokedex.json` holds each species' names in several languages, types, generation, Pokédex number and
-sprite URL; the softmax temperature ({cal.get('temperature', 1.0):.3f}) is folded into the classifier head, so
-`pipeline()` returns calibrated probabilities (`calibration.json` stores 1.0), and `calibration.json` holds the "not sure"
-threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision {cal.get('target_precision', 0.95):.2f}).
+{_calibration_sentences(cal, app_calibration)}
 
 {metrics_markdown or "No test split was evaluated."}
 
@@ -196,12 +198,48 @@ def _no_cry_sentence(label_names: list[str]) -> str:
             "capture chain): the app never shows it as a species, and a `pipeline()` user should read it as \"no cry\".")
 
 
+def _onset_sentence(onset_below_peak_db: float | None) -> str:
+    if onset_below_peak_db is None:
+        return ""
+    return (f" The first window of a recording starts at the cry's onset (the first 10 ms frame within "
+            f"{onset_below_peak_db:g} dB of its loudest, `onset_below_peak_db` in `preprocessor_config.json`), in "
+            "training as in the app.")
+
+
+def _calibration_sentences(cal: dict, app_calibration: dict | None) -> str:
+    """Where ``pipeline()``'s probabilities and the app's "not sure" threshold come from."""
+    folded = (f"sprite URL; the training-time softmax temperature ({cal.get('temperature', 1.0):.3f}) is folded into "
+              "the classifier head, so `pipeline()` returns probabilities calibrated on the validation clips")
+    training = (f"the \"not sure\" threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision "
+                f"{cal.get('target_precision', 0.95):.2f})")
+    if app_calibration is None:
+        return f"{folded} (`calibration.json` stores 1.0), and `calibration.json` holds {training}."
+    return (f"{folded}. `calibration.json` holds what the app applies on top: a temperature of "
+            f"{app_calibration['temperature']:.3f} and the \"not sure\" threshold {app_calibration['threshold']:.3f}, "
+            "fitted through the app's path on a validation draw of the project's held-out capture simulator for "
+            f"precision {app_calibration['target_precision']:g} (the training-time threshold was "
+            f"{cal.get('threshold', 0.0):.3f}, for precision {cal.get('target_precision', 0.95):.2f} on the validation clips).")
+
+
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
-    """Write ``README.md`` into the model folder atomically."""
-    return atomic_write(Path(output_dir) / "README.md", model_card(**kwargs))
+    """Write ``README.md`` into the model folder atomically; the front end's onset setting is read from the folder's
+    ``preprocessor_config.json`` when not given."""
+    folder = Path(output_dir)
+    if "onset_below_peak_db" not in kwargs:
+        kwargs["onset_below_peak_db"] = _folder_onset(folder)
+    return atomic_write(folder / "README.md", model_card(**kwargs))
 
 
-def refresh_model_card(model_dir: str | os.PathLike, calibration_report: dict, metrics_markdown: str | None) -> bool:
+def _folder_onset(folder: Path) -> float | None:
+    try:
+        value = json.loads((folder / "preprocessor_config.json").read_text(encoding="utf-8")).get("onset_below_peak_db")
+    except (OSError, ValueError):
+        return None
+    return None if value is None else float(value)
+
+
+def refresh_model_card(model_dir: str | os.PathLike, calibration_report: dict, metrics_markdown: str | None,
+                       app_calibration: dict | None = None) -> bool:
     """Write the card again after the calibration was refitted, from what the trainer recorded about the training.
 
     Returns False (card left as it is) for a folder the trainer did not write: no ``card`` in ``train_summary.json``.
@@ -213,5 +251,21 @@ def refresh_model_card(model_dir: str | os.PathLike, calibration_report: dict, m
     except (OSError, ValueError, KeyError):
         return False
     names = [id2label[str(i)] for i in range(len(id2label))]
-    write_model_card(folder, **card, label_names=names, metrics_markdown=metrics_markdown, calibration_report=calibration_report)
+    write_model_card(folder, **card, label_names=names, metrics_markdown=metrics_markdown,
+                     calibration_report=calibration_report, app_calibration=app_calibration)
     return True
+
+
+def refresh_card_for_app_calibration(model_dir: str | os.PathLike, app_calibration: dict) -> bool:
+    """The card again after the app's calibration was refitted on the held-out simulator and installed, with the
+    evaluate stage's test report and training-time calibration (``eval/metrics.md``, ``eval/calibration_report.json``).
+
+    Returns False (card left as it is) when the folder lacks them or was not written by the trainer.
+    """
+    folder = Path(model_dir)
+    try:
+        metrics_md = (folder / "eval" / "metrics.md").read_text(encoding="utf-8")
+        training = json.loads((folder / "eval" / "calibration_report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return refresh_model_card(folder, training, metrics_md, app_calibration)

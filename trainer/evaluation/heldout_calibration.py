@@ -172,7 +172,12 @@ def heldout_calibration_report(args, output_dir) -> dict:
     fit["validation_plan"] = describe_plan(args, plan)
     save_calibration(out, calibration)
     if args.install_calibration:
+        from ..card import refresh_card_for_app_calibration
+
         save_calibration(args.model, calibration)
+        if not refresh_card_for_app_calibration(args.model, vars(calibration)):
+            logger.warning("%s: no eval/metrics.md, eval/calibration_report.json or train_summary.json card entry; the "
+                           "model card was not updated", args.model)
     logger.info("fitted on %d held-out validation recordings: temperature %.4f, threshold %.4f", len(validation),
                 calibration.temperature, calibration.threshold)
     sets, plans = {}, {}
