@@ -12,6 +12,10 @@
 # Usage: bash scripts/train_all_species.sh [STAGE...]   (environment as for train_default_model.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Recipe 2's defaults (seed 0, the low-SNR knobs), warm-started from whatever Gen-1 model is installed; its windows
+# are that model's own (ONSET empty: inherited from models/default's preprocessor_config.json, onset at 20 dB since
+# recipe 3).
+export RECIPE="${RECIPE:-2}" INIT_FROM="${INIT_FROM-models/default}"
 export IDS="${IDS:-1-1025}" DATA="${DATA:-data/all-species}" RUN="${RUN:-runs/all-species}"
 export VARIANTS="${VARIANTS:-24}" EPOCHS4="${EPOCHS4:-0}" HEAD_EPOCHS="${HEAD_EPOCHS:-30}" HEAD_LR="${HEAD_LR:-1e-3}"
 export EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-1e-4}"
