@@ -26,6 +26,7 @@ import json
 import platform
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,8 +75,6 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
 def score(recognizer, recordings) -> dict:
     """Top-1, share answered and precision of answers, overall and per SNR target / rendition; and why the
     unanswered recordings got "not sure" (``not_sure_reasons``: ``no_cry`` most probable, low confidence, ...)."""
-    from collections import Counter
-
     from trainer.evaluation.recordings import score_recordings, summarise_groups
 
     rows = score_recordings(recognizer, recordings, log_every=0)

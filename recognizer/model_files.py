@@ -17,6 +17,16 @@ from common.species import Species
 
 POKEDEX_FILE = "pokedex.json"
 CALIBRATION_FILE = "calibration.json"
+PREPROCESSOR_FILE = "preprocessor_config.json"
+
+
+def preprocessor_setting(model_dir: str | os.PathLike, key: str, default=None):
+    """One front-end setting (e.g. ``onset_below_peak_db``) of a model folder's ``preprocessor_config.json``;
+    ``default`` when the folder has no such file or the file lacks the key."""
+    path = Path(model_dir) / PREPROCESSOR_FILE
+    if not path.is_file():
+        return default
+    return json.loads(path.read_text(encoding="utf-8")).get(key, default)
 
 
 @dataclass

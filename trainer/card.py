@@ -210,32 +210,26 @@ def _calibration_sentences(cal: dict, app_calibration: dict | None) -> str:
     """Where ``pipeline()``'s probabilities and the app's "not sure" threshold come from."""
     folded = (f"sprite URL; the training-time softmax temperature ({cal.get('temperature', 1.0):.3f}) is folded into "
               "the classifier head, so `pipeline()` returns probabilities calibrated on the validation clips")
-    training = (f"the \"not sure\" threshold ({cal.get('threshold', 0.0):.3f}, chosen on validation for precision "
-                f"{cal.get('target_precision', 0.95):.2f})")
+    threshold, precision = f"{cal.get('threshold', 0.0):.3f}", f"{cal.get('target_precision', 0.95):.2f}"
     if app_calibration is None:
-        return f"{folded} (`calibration.json` stores 1.0), and `calibration.json` holds {training}."
+        return (f"{folded} (`calibration.json` stores 1.0), and `calibration.json` holds the \"not sure\" threshold "
+                f"({threshold}, chosen on validation for precision {precision}).")
     return (f"{folded}. `calibration.json` holds what the app applies on top: a temperature of "
             f"{app_calibration['temperature']:.3f} and the \"not sure\" threshold {app_calibration['threshold']:.3f}, "
             "fitted through the app's path on a validation draw of the project's held-out capture simulator for "
-            f"precision {app_calibration['target_precision']:g} (the training-time threshold was "
-            f"{cal.get('threshold', 0.0):.3f}, for precision {cal.get('target_precision', 0.95):.2f} on the validation clips).")
+            f"precision {app_calibration['target_precision']:g} (the training-time threshold was {threshold}, for "
+            f"precision {precision} on the validation clips).")
 
 
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
     """Write ``README.md`` into the model folder atomically; the front end's onset setting is read from the folder's
     ``preprocessor_config.json`` when not given."""
+    from frontend.windows import ONSET_SETTING
+    from recognizer.model_files import preprocessor_setting
+
     folder = Path(output_dir)
-    if "onset_below_peak_db" not in kwargs:
-        kwargs["onset_below_peak_db"] = _folder_onset(folder)
+    kwargs.setdefault("onset_below_peak_db", preprocessor_setting(folder, ONSET_SETTING))
     return atomic_write(folder / "README.md", model_card(**kwargs))
-
-
-def _folder_onset(folder: Path) -> float | None:
-    try:
-        value = json.loads((folder / "preprocessor_config.json").read_text(encoding="utf-8")).get("onset_below_peak_db")
-    except (OSError, ValueError):
-        return None
-    return None if value is None else float(value)
 
 
 def refresh_model_card(model_dir: str | os.PathLike, calibration_report: dict, metrics_markdown: str | None,

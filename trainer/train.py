@@ -293,10 +293,11 @@ def inherited_band_normalisation(model_args: ModelArguments) -> str:
 
 def inherited_preprocessor_setting(model_args: ModelArguments, key: str, default):
     """A front-end setting of the --model folder's preprocessor_config.json when training continues from one."""
-    config = Path(model_args.model_name_or_path) / "preprocessor_config.json"
-    if model_args.init != "pretrained" or not config.is_file():
+    from recognizer.model_files import preprocessor_setting
+
+    if model_args.init != "pretrained":
         return default
-    return json.loads(config.read_text()).get(key, default)
+    return preprocessor_setting(model_args.model_name_or_path, key, default)
 
 
 def build_model(run: Run, feats: Features, model_args: ModelArguments):
