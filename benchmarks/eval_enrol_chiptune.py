@@ -33,6 +33,9 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.eval_enrol_unseen import recordings, score, shared_folders  # noqa: E402
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 from frontend.audio import SAMPLE_RATE  # noqa: E402
+from recognizer.label_thresholds import DEFAULT_MAX_FALSE_ANSWERS  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 SCALE = np.array([0, 2, 4, 5, 7, 9, 11, 12, 14, 16])
 """Semitones of a major scale over two octaves, the notes an arpeggio is drawn from."""
@@ -73,12 +76,23 @@ def sound_recordings(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], p
     return out
 
 
-def enrolled(bundle, sounds: dict[str, np.ndarray], per_sound: int, capture_rows: int, seed: int):
+def enrolled(bundle, sounds: dict[str, np.ndarray], per_sound: int, capture_rows: int, seed: int,
+             max_false_answers: float | None = DEFAULT_MAX_FALSE_ANSWERS):
     """``bundle`` with every sound enrolled from its one recording (and ``per_sound`` simulated captures of it, split
-    into up to ``capture_rows`` rows), by ``recognizer.enrol``'s rule."""
-    from recognizer.enrol import add_rows, enrolled_rows, enrolment_maps, private_copy, window_embeddings
+    into up to ``capture_rows`` rows), by ``recognizer.enrol``'s rule: each with a threshold of its own when the
+    folder stores negatives and ``max_false_answers`` is not None."""
+    from recognizer.enrol import (
+        add_rows,
+        enrolled_rows,
+        enrolment_maps,
+        private_copy,
+        window_embeddings,
+        with_label_threshold,
+    )
+    from recognizer.label_thresholds import load_negatives
 
     b, maps = private_copy(bundle), enrolment_maps(bundle)
+    negatives = load_negatives(bundle.directory) if max_false_answers is not None else None
     maker = None
     if per_sound:
         from dataset_builder.captures import CaptureMaker
@@ -88,7 +102,48 @@ def enrolled(bundle, sounds: dict[str, np.ndarray], per_sound: int, capture_rows
         captured = window_embeddings(b, [a for a, _ in maker.captures(samples, per_sound, key=k)]) if maker else None
         b = add_rows(b, label, enrolled_rows(b, [window_embeddings(b, [samples])], captured, maps=maps,
                                             capture_rows=capture_rows))
+        if negatives is not None:
+            b, _ = with_label_threshold(b, label, negatives, max_false_answers)
     return b
+
+
+def no_cry_recordings(heldout_music: Path, seed: int) -> dict[str, list[np.ndarray]]:
+    """Recordings with no cry an enrolled chiptune could be mistaken for: ``bench_cry_detector``'s noise and speech,
+    the builder's procedural chiptune music (other draws than any build's), and excerpts of the held-out game music
+    (``scripts/fetch_music.sh``'s ``heldout`` share; absent: skipped). None of them is among the folder's stored
+    negatives (``trainer.enrol_negatives``: the train split's music and sounds)."""
+    import tempfile
+
+    from bench_cry_detector import groups
+
+    from dataset_builder.procedural import chiptune as chiptune_music
+    from frontend.audio import decode_audio
+
+    rng = np.random.default_rng([seed, 5])
+    with tempfile.TemporaryDirectory() as tmp:
+        noise_and_speech = [c for truth, clips in groups(Path(tmp)).values() if truth == "no cry" for c in clips]
+    out = {"noise and speech": noise_and_speech,
+           "procedural chiptune music": [0.6 * chiptune_music(rng, 4.0).astype(np.float32) for _ in range(60)]}
+    music = []
+    for path in sorted(Path(heldout_music).rglob("*.flac")):
+        x = decode_audio(path, max_seconds=120)
+        for _ in range(10):
+            start = int(rng.integers(0, max(1, len(x) - 4 * SAMPLE_RATE)))
+            music.append(x[start : start + 4 * SAMPLE_RATE])
+    if music:
+        out["held-out game music"] = music
+    return out
+
+
+def score_no_cry(recognizer, groups: dict[str, list[np.ndarray]], enrolled_labels: set[str]) -> dict:
+    """Per group: recordings, the share answered (any label) and the share answered as an enrolled sound."""
+    out = {}
+    for name, clips in groups.items():
+        answers = [recognizer.predict(c) for c in clips]
+        answered = [p for p in answers if not p.not_sure]
+        out[name] = {"n": len(clips), "answered": round(len(answered) / len(clips), 4),
+                     "answered_as_enrolled": round(sum(p.top.label in enrolled_labels for p in answered) / len(clips), 4)}
+    return out
 
 
 def main() -> None:
@@ -105,11 +160,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--shared", default=str(ROOT.parent / "shared" / "pokeapi"))
+    parser.add_argument("--max-false-answers", type=float, default=DEFAULT_MAX_FALSE_ANSWERS,
+                        help="recognizer.enrol --max-false-answers (each sound's own threshold)")
+    parser.add_argument("--model-threshold", action="store_true",
+                        help="as recognizer.enrol --model-threshold: every sound judged on the model's threshold")
+    parser.add_argument("--heldout-music", default=str(ROOT / "data" / "music" / "heldout"),
+                        help="held-out game music for the no-cry recordings (scripts/fetch_music.sh)")
     parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "enrol_chiptune.json"))
     args = parser.parse_args()
 
     from heldout.cries import parse_ids
+    from recognizer.label_thresholds import load_negatives
     from recognizer.loading import load_model
     from recognizer.predict import Recognizer
     from trainer.evaluation.heldout_set import labels_by_pokedex_id
@@ -124,16 +186,24 @@ def main() -> None:
     gen1 = recordings(cries_dir, [i for i in parse_ids(args.trained_ids) if i in label_of], label_of, snr_db,
                       ("latest", "legacy"))
     new = sound_recordings(sounds, snr_db, args.captures, args.seed)
+    no_cry = no_cry_recordings(Path(args.heldout_music), args.seed)
+    max_false_answers = None if args.model_threshold else args.max_false_answers
+    before = Recognizer(bundle, threads=args.threads)
     result = {"model": args.model, "sounds": args.sounds, "captures_per_snr": args.captures, "snr_db": list(snr_db),
               "trained_ids": args.trained_ids, "enrol_captures": args.enrol_captures,
               "many_captures": args.many_captures, "capture_rows": args.capture_rows,
-              "trained_before": score(Recognizer(bundle, threads=args.threads), gen1), "rules": {}}
+              "label_thresholds": "model's threshold" if max_false_answers is None or load_negatives(bundle.directory)
+              is None else f"own, at most {max_false_answers:g} of the folder's negatives answered",
+              "trained_before": score(before, gen1), "no_cry_before": score_no_cry(before, no_cry, set()), "rules": {}}
     rules = (("references", 0, 1), ("references + captures", args.enrol_captures, 1),
              (f"references + {args.many_captures} captures, up to {args.capture_rows} rows", args.many_captures,
               args.capture_rows))
     for rule, per_sound, capture_rows in rules:
-        recognizer = Recognizer(enrolled(bundle, sounds, per_sound, capture_rows, args.seed), threads=args.threads)
-        result["rules"][rule] = {"sounds": score(recognizer, new), "trained_after": score(recognizer, gen1)}
+        b = enrolled(bundle, sounds, per_sound, capture_rows, args.seed, max_false_answers)
+        recognizer = Recognizer(b, threads=args.threads)
+        result["rules"][rule] = {"thresholds": {k: round(v, 4) for k, v in b.calibration.label_thresholds.items()},
+                                 "sounds": score(recognizer, new), "trained_after": score(recognizer, gen1),
+                                 "no_cry_after": score_no_cry(recognizer, no_cry, set(sounds))}
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["machine"] = platform.processor() or platform.machine()
     out = results_file(args.output, args.update)
@@ -143,19 +213,35 @@ def main() -> None:
 
 
 def table(result: dict) -> str:
+    """Top-1 / answered and right per SNR (and clean after a lead-in); then the no-cry recordings answered."""
     heads = [f"{s:g} dB" for s in result["snr_db"]] + ["clean after a lead-in"]
 
     def cells(summary: dict) -> list[str]:
         groups = summary["groups"]
         vals = [groups.get("snr_target", {}).get(h) for h in heads[:-1]]
         vals.append(groups.get("condition", {}).get("clean cry after a lead-in"))
-        return ["–" if v is None else f"{v['top1']:.1%} ({v['n']})" for v in vals]
+        return ["–" if v is None else f"{v['top1']:.1%} / {v['answered'] * (v['precision'] or 0):.1%} ({v['n']})"
+                for v in vals]
 
-    lines = ["| rule | what | " + " | ".join(heads) + " |", "| --- | --- |" + " ---: |" * len(heads),
+    lines = [f"label thresholds: {result.get('label_thresholds', 'model')}", "",
+             "top-1 / answered and right (recordings):", "",
+             "| rule | what | " + " | ".join(heads) + " |", "| --- | --- |" + " ---: |" * len(heads),
              "| – | Gen 1 before enrolling | " + " | ".join(cells(result["trained_before"])) + " |"]
     for rule, r in result["rules"].items():
         lines.append(f"| {rule} | the enrolled chiptunes | " + " | ".join(cells(r["sounds"])) + " |")
         lines.append(f"| {rule} | Gen 1 after enrolling all | " + " | ".join(cells(r["trained_after"])) + " |")
+    if "no_cry_before" in result:
+        names = list(result["no_cry_before"])
+        lines += ["", "no-cry recordings answered (any label) / answered as an enrolled chiptune:", "",
+                  "| rule | " + " | ".join(f"{n} ({result['no_cry_before'][n]['n']})" for n in names) + " |",
+                  "| --- |" + " ---: |" * len(names),
+                  "| before enrolling | " + " | ".join(f"{result['no_cry_before'][n]['answered']:.1%}" for n in names) + " |"]
+        for rule, r in result["rules"].items():
+            lines.append(f"| {rule} | " + " | ".join(
+                f"{r['no_cry_after'][n]['answered']:.1%} / {r['no_cry_after'][n]['answered_as_enrolled']:.1%}"
+                for n in names) + " |")
+        lines += ["", "thresholds: " + "; ".join(f"{rule}: " + ", ".join(f"{v:.3f}" for v in r.get("thresholds", {}).values())
+                                             for rule, r in result["rules"].items())]
     return "\n".join(lines)
 
 

@@ -13,7 +13,9 @@ app's path (``Recognizer.predict``: windows, detector, calibrated "not sure"). B
 ``--captures-per-cry N`` enrols each species from its reference cries and N simulated phone captures of each
 (the builder's chain, :class:`dataset_builder.captures.CaptureMaker`), as ``recognizer.enrol --captures`` does;
 ``--row-per-cry`` gives each reference cry (each rendition) a row of its own, as ``--row-per-recording`` does;
-``--capture-rows K`` splits the captures into up to K rows, as ``recognizer.enrol --capture-rows`` does.
+``--capture-rows K`` splits the captures into up to K rows, as ``recognizer.enrol --capture-rows`` does. Each
+species gets its own "not sure" threshold from the folder's stored negatives, as ``recognizer.enrol`` gives it
+(``--model-threshold``: the model's threshold for all).
 
 Prints a table and writes ``benchmarks/results/enrol_unseen.json``.
 """
@@ -29,10 +31,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 from heldout.cries import parse_ids  # noqa: E402
+from recognizer.label_thresholds import DEFAULT_MAX_FALSE_ANSWERS  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "pokeapi"
 ENGLISH = "9"  # PokeAPI's local_language_id of English
@@ -45,13 +50,22 @@ def english_names(csv_dir: Path) -> dict[int, str]:
 
 
 def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, renditions: tuple[str, ...],
-              captures_per_cry: int = 0, row_per_cry: bool = False, capture_rows: int = 1):
+              captures_per_cry: int = 0, row_per_cry: bool = False, capture_rows: int = 1,
+              max_false_answers: float | None = None):
     """Add one head row per species of ``ids`` (one per reference cry with ``row_per_cry``, as ``recognizer.enrol
     --row-per-recording``) from its reference cries (and, with ``captures_per_cry``, simulated captures of them, as
-    ``recognizer.enrol --captures``, split into up to ``capture_rows`` rows as ``--capture-rows``): the bundle after,
-    and Pokédex id → label."""
+    ``recognizer.enrol --captures``, split into up to ``capture_rows`` rows as ``--capture-rows``), each with a
+    threshold of its own when ``max_false_answers`` is given and the folder stores negatives (``recognizer.enrol
+    --max-false-answers``): the bundle after, and Pokédex id → label."""
     from heldout.cries import load_cry
-    from recognizer.enrol import add_rows, enrolled_rows, enrolment_maps, window_embeddings
+    from recognizer.enrol import (
+        add_rows,
+        enrolled_rows,
+        enrolment_maps,
+        window_embeddings,
+        with_label_threshold,
+    )
+    from recognizer.label_thresholds import load_negatives
     from recognizer.row_map import CAPTURES_ROW_MAP_FILE
     from trainer.enrol_map import captures_by_id, cries_by_id
 
@@ -61,6 +75,7 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
                  "trainer.enrol_map --captures-per-cry N")
     by_id = cries_by_id(cries_dir, ids, renditions, decode=load_cry)
     captured = captures_by_id(by_id, captures_per_cry) if captures_per_cry else {}
+    negatives = load_negatives(bundle.directory) if max_false_answers is not None else None
     enrolled = {}
     for pid in sorted(by_id):
         label = names.get(pid, f"#{pid}")
@@ -68,6 +83,8 @@ def enrol_all(bundle, ids: list[int], names: dict[int, str], cries_dir: Path, re
         references = [window_embeddings(bundle, [cry]) for cry in by_id[pid]]
         bundle = add_rows(bundle, label, enrolled_rows(bundle, references, windows, maps=maps, per_recording=row_per_cry,
                                                        capture_rows=capture_rows))
+        if negatives is not None:
+            bundle, _ = with_label_threshold(bundle, label, negatives, max_false_answers)
         enrolled[pid] = label
     return bundle, enrolled
 
@@ -124,6 +141,11 @@ def main() -> None:
     parser.add_argument("--capture-rows", type=int, default=1,
                         help="split each species' (each cry's, with --row-per-cry) captures into up to this many rows "
                              "(recognizer.enrol --capture-rows)")
+    parser.add_argument("--max-false-answers", type=float, default=DEFAULT_MAX_FALSE_ANSWERS,
+                        help="recognizer.enrol --max-false-answers (each species' own threshold, when the folder stores "
+                             "negatives)")
+    parser.add_argument("--model-threshold", action="store_true",
+                        help="as recognizer.enrol --model-threshold: every species judged on the model's threshold")
     args = parser.parse_args()
 
     from recognizer.loading import load_model
@@ -145,7 +167,8 @@ def main() -> None:
     not_enrolled = score(Recognizer(bundle, threads=args.threads), unseen_recordings)
 
     bundle, enrolled = enrol_all(bundle, unseen, names, cries_dir, renditions, args.captures_per_cry, args.row_per_cry,
-                                 args.capture_rows)
+                                 args.capture_rows, None if args.model_threshold else args.max_false_answers)
+    thresholds = list(bundle.calibration.label_thresholds.values())
     recognizer = Recognizer(bundle, threads=args.threads)  # the same bundle, its head now with the enrolled rows
     after = score(recognizer, trained_recordings)
     unseen_scores = score(recognizer, unseen_recordings)
@@ -154,6 +177,10 @@ def main() -> None:
         "model": args.model, "enrolled_ids": args.ids, "enrolled": len(enrolled), "labels_after": len(set(bundle.labels)),
         "head_rows_after": len(bundle.labels),
         "captures_per_cry": args.captures_per_cry, "row_per_cry": args.row_per_cry, "capture_rows": args.capture_rows,
+        "label_thresholds": {"labels": len(thresholds), "max_false_answers": None if args.model_threshold
+                             else args.max_false_answers, "min": min(thresholds, default=None),
+                             "median": float(np.median(thresholds)) if thresholds else None,
+                             "max": max(thresholds, default=None)},
         "trained_ids": args.trained_ids, "snr_db": list(snr_db), "renditions": list(renditions),
         "enrolled_species": unseen_scores, "not_enrolled": not_enrolled, "trained_before": before, "trained_after": after,
         "seconds": round(time.perf_counter() - started, 1), "machine": platform.processor() or platform.machine(),

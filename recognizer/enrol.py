@@ -26,6 +26,11 @@ group, with the references, gets a row: a phone hears one sound in several disti
 hall, a codec), and one prototype averaged over them sits between those ways. The recogniser adds up a label's
 rows' probabilities, so the app shows NAME once; ``pipeline()`` lists each row.
 
+With the folder's ``enrol_negatives.safetensors`` (``python -m trainer.enrol_negatives``), NAME gets a "not sure"
+threshold of its own (:mod:`recognizer.label_thresholds`; ``calibration.json``'s ``label_thresholds``): the model's
+threshold was fitted on trained species, and an enrolled sound's probability on its captures stays under it, so it
+would be named first yet shown as "not sure". ``--model-threshold`` keeps the model's.
+
 OUT is an ordinary model folder: ``pipeline("audio-classification", model=OUT)`` and the app load it, with NAME
 among the labels, and every other row of the head unchanged. :func:`enrolled_rows` is the rule in one call, for
 the benchmarks that enrol many sounds.
@@ -46,6 +51,14 @@ import numpy as np
 from common.species import Species
 from frontend.fbank import model_inputs, window_samples
 from frontend.windows import find_windows, onset_setting
+from recognizer.label_thresholds import (
+    DEFAULT_MAX_FALSE_ANSWERS,
+    NEGATIVES_FILE,
+    NegativeWindows,
+    answered_probabilities,
+    fit_label_threshold,
+    load_negatives,
+)
 from recognizer.loading import ModelBundle, load_model
 from recognizer.model_files import save_pokedex
 from recognizer.recording import read_recording
@@ -77,17 +90,31 @@ class EnrolledRow:
 
 def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.ndarray:
     """The head's input (layer-normed pooled embedding) of every window the app would score, one row each."""
-    import torch
-
-    length = window_samples(int(bundle.feature_extractor.max_length))
-    onset = onset_setting(bundle.feature_extractor)
-    windows = [w.samples for samples in recordings for w in find_windows(samples, length, onset)]
+    windows = [w.samples for samples in recordings for w in app_windows(bundle, samples)]
     if not windows:
         raise EnrolError("the reference recordings are silent; expected recordings of the sound to enrol")
-    inputs = torch.from_numpy(model_inputs(windows, bundle.feature_extractor))
-    with torch.inference_mode():
-        pooled = bundle.model.audio_spectrogram_transformer(inputs).pooler_output
-        return bundle.model.classifier.layernorm(pooled).float().numpy()
+    return head_inputs(bundle, windows)
+
+
+def app_windows(bundle: ModelBundle, samples: np.ndarray) -> list:
+    """The windows the app scores in a recording (16 kHz mono), as :class:`recognizer.predict.Recognizer` cuts them."""
+    length = window_samples(int(bundle.feature_extractor.max_length))
+    return find_windows(samples, length, onset_setting(bundle.feature_extractor))
+
+
+def head_inputs(bundle: ModelBundle, windows: list[np.ndarray], batch: int | None = None) -> np.ndarray:
+    """The classifier's input (layer-normed pooled embedding) for each window's samples, one row each; in batches
+    of ``batch`` windows (default: one batch)."""
+    import torch
+
+    out = []
+    step = batch or max(1, len(windows))
+    for start in range(0, len(windows), step):
+        inputs = torch.from_numpy(model_inputs(windows[start : start + step], bundle.feature_extractor))
+        with torch.inference_mode():
+            pooled = bundle.model.audio_spectrogram_transformer(inputs).pooler_output
+            out.append(bundle.model.classifier.layernorm(pooled).float().numpy())
+    return np.concatenate(out) if out else np.zeros((0, bundle.model.config.hidden_size), np.float32)
 
 
 def prototype_direction(bundle: ModelBundle, embeddings: np.ndarray) -> np.ndarray:
@@ -238,12 +265,28 @@ def add_rows(bundle: ModelBundle, label: str, rows: list[EnrolledRow]) -> ModelB
     return dataclasses.replace(bundle, labels=labels)
 
 
+def with_label_threshold(bundle: ModelBundle, label: str, negatives: NegativeWindows,
+                         max_false_answers: float = DEFAULT_MAX_FALSE_ANSWERS) -> tuple[ModelBundle, float]:
+    """``bundle`` with ``label``'s own "not sure" threshold in its calibration (:mod:`recognizer.label_thresholds`:
+    the lowest that answers ``label`` for at most ``max_false_answers`` of the ``negatives``), and the threshold."""
+    dense = bundle.model.classifier.dense
+    scores = answered_probabilities(negatives, dense.weight.detach().float().numpy(),
+                                    dense.bias.detach().float().numpy(), bundle.labels, label,
+                                    bundle.calibration.temperature)
+    threshold = fit_label_threshold(scores, bundle.calibration.threshold, max_false_answers)
+    thresholds = {**bundle.calibration.label_thresholds, label: threshold}
+    calibration = dataclasses.replace(bundle.calibration, label_thresholds=thresholds)
+    return dataclasses.replace(bundle, calibration=calibration), threshold
+
+
 def enrol(model: str, audio: list[str], label: str, output: str, margin: float = DEFAULT_MARGIN,
           captures: list[str] | None = None, row_per_recording: bool = False,
-          capture_rows: int = 1) -> list[EnrolledRow]:
+          capture_rows: int = 1, max_false_answers: float | None = DEFAULT_MAX_FALSE_ANSWERS,
+          ) -> tuple[list[EnrolledRow], float]:
     """Write to ``output`` the model ``model`` with ``label`` enrolled from ``audio`` (and simulated ``captures`` of
     it, when given; one row per recording with ``row_per_recording``, and its captures split into up to
-    ``capture_rows`` rows); returns the added rows."""
+    ``capture_rows`` rows) and, when the folder stores negatives and ``max_false_answers`` is not None, its own
+    threshold (:func:`with_label_threshold`); returns the added rows and the threshold ``label`` is judged on."""
     label = label.strip()
     if not label:
         raise EnrolError("--label: empty; expected the name to answer for the enrolled sound")
@@ -262,10 +305,14 @@ def enrol(model: str, audio: list[str], label: str, output: str, margin: float =
     rows = enrolled_rows(bundle, references, captured, margin, per_recording=row_per_recording,
                          capture_rows=capture_rows)
     bundle = add_rows(bundle, label, rows)
+    negatives = load_negatives(bundle.directory) if max_false_answers is not None else None
+    if negatives is not None:
+        bundle, _ = with_label_threshold(bundle, label, negatives, max_false_answers)
     _save(bundle, label, out)
-    logger.info("enrolled %r from %d recording(s), %d window(s), %d row(s) -> %s", label, len(audio),
-                sum(len(windows) for windows in references), len(rows), out)
-    return rows
+    threshold = bundle.calibration.threshold_for(label)
+    logger.info("enrolled %r from %d recording(s), %d window(s), %d row(s), threshold %.3f -> %s", label, len(audio),
+                sum(len(windows) for windows in references), len(rows), threshold, out)
+    return rows, threshold
 
 
 def _reference_windows(bundle: ModelBundle, path: str) -> np.ndarray:
@@ -300,7 +347,8 @@ def _save(bundle: ModelBundle, label: str, out: Path) -> None:
         pokedex[label] = Species(pokedex_id=0, identifier="", names={lang: label for lang in bundle.languages})
         save_pokedex(tmp, pokedex, bundle.languages)
         save_calibration(tmp, bundle.calibration)
-        for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):  # the maps hold for the trained rows: enrol again later
+        # the maps hold for the trained rows, the negatives for any label: enrol again later
+        for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE, NEGATIVES_FILE):
             if (bundle.directory / name).is_file():
                 shutil.copyfile(bundle.directory / name, tmp / name)
         if out.exists():
@@ -324,19 +372,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--capture-rows", type=int, default=1,
                         help="split the --captures into up to this many groups (k-means, about "
                              f"{MIN_CAPTURE_WINDOWS_PER_ROW} windows or more each) and give each a row, all named --label")
+    parser.add_argument("--max-false-answers", type=float, default=DEFAULT_MAX_FALSE_ANSWERS,
+                        help="with the folder's enrol_negatives.safetensors, the new label's own not-sure threshold is "
+                             "the lowest that answers it for at most this share of those sounds (default "
+                             f"{DEFAULT_MAX_FALSE_ANSWERS:g})")
+    parser.add_argument("--model-threshold", action="store_true",
+                        help="judge the new label on the model's threshold, not a threshold of its own")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     from recognizer.loading import ModelNotFoundError
     from recognizer.recording import RecordingError
 
     try:
-        rows = enrol(args.model, args.audio, args.label, args.output, args.margin, args.captures,
-                     args.row_per_recording, args.capture_rows)
-    except (EnrolError, RecordingError, ModelNotFoundError) as err:
+        rows, threshold = enrol(args.model, args.audio, args.label, args.output, args.margin, args.captures,
+                                args.row_per_recording, args.capture_rows,
+                                None if args.model_threshold else args.max_false_answers)
+    except (EnrolError, RecordingError, ModelNotFoundError, ValueError) as err:
         print(f"enrol: {err}", file=sys.stderr)
         return 2
     print(f"enrolled {args.label!r} into {args.output} ({len(rows)} row(s); the references' smallest margin over the "
-          f"best existing class, row by row: {min(r.reference_margin for r in rows):.2f} logits)")
+          f"best existing class, row by row: {min(r.reference_margin for r in rows):.2f} logits; answered from a "
+          f"probability of {threshold:.3f})")
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from common.files import atomic_write_json
@@ -37,6 +37,12 @@ class Calibration:
     """A top-1 probability below it is reported as "not sure"."""
     target_precision: float = 0.95
     """The precision on validation the threshold was chosen for."""
+    label_thresholds: dict[str, float] = field(default_factory=dict)
+    """Label → its own threshold, in place of ``threshold``: enrolled sounds (:mod:`recognizer.label_thresholds`)."""
+
+    def threshold_for(self, label: str | None) -> float:
+        """The threshold an answer of ``label`` is judged on."""
+        return float(self.label_thresholds.get(label, self.threshold)) if label is not None else float(self.threshold)
 
 
 def save_pokedex(model_dir: str | os.PathLike, species: dict[str, Species], languages: list[str]) -> None:

@@ -15,7 +15,8 @@ How a recording becomes an answer (:meth:`Recognizer.predict`):
    detector and the calibrated threshold are for.
 5. "Not sure" when the sound lasts under 0.1 s (too little to be a cry), the recording holds nothing above
    1.5 kHz (a sample rate under ~4 kHz: too little of the cry), no window is cry-like, the top species is
-   the model's optional ``no_cry`` class, or the top probability is under the calibrated threshold.
+   the model's optional ``no_cry`` class, or the top probability is under the calibrated threshold (an enrolled
+   sound's own, when it has one: :mod:`recognizer.label_thresholds`).
 """
 
 from __future__ import annotations
@@ -224,9 +225,12 @@ class Recognizer:
         probs = self.head.probabilities(scored.logits, self.bundle.calibration.temperature)
         best = best_window(probs, kinds, self.head.labels)
         guesses = self._top(probs[best], top_k)
-        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.head.labels, self.threshold)
+        calibration = self.bundle.calibration
+        threshold = calibration.threshold_for(guesses[0].label if guesses else None)
+        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.head.labels, calibration.threshold,
+                                                    calibration.label_thresholds)
         return Prediction(
-            guesses, bool(reason), reason, self.threshold, windows[best].start_seconds, len(windows), dict(Counter(kinds))
+            guesses, bool(reason), reason, threshold, windows[best].start_seconds, len(windows), dict(Counter(kinds))
         )
 
     def _forward(self, input_values) -> np.ndarray:
@@ -260,14 +264,20 @@ def best_window(probs: np.ndarray, kinds: list[str], labels: list[str]) -> int:
     return max(candidates, key=lambda i: float(species_probs(probs[i], labels).max()))
 
 
-def doubt(kinds: list[str], probs: np.ndarray, labels: list[str], threshold: float) -> str:
+def doubt(kinds: list[str], probs: np.ndarray, labels: list[str], threshold: float,
+          label_thresholds: dict[str, float] | None = None) -> str:
     """Why not to trust the answer from a window with ``probs`` ("" when it can be trusted): no cry-like window,
-    ``no_cry`` most probable, or the best species below ``threshold``."""
+    ``no_cry`` most probable, or the best species below its threshold (``label_thresholds``' for an enrolled
+    sound that has one, else ``threshold``)."""
     if CRY not in kinds:
         return Counter(kinds).most_common(1)[0][0]
     if NO_CRY_LABEL in labels and int(np.argmax(probs)) == labels.index(NO_CRY_LABEL):
         return NO_CRY_LABEL
-    return LOW_CONFIDENCE if float(species_probs(probs, labels).max()) < threshold else ""
+    species = species_probs(probs, labels)
+    best = int(np.argmax(species))
+    if label_thresholds and labels[best] in label_thresholds:
+        threshold = label_thresholds[labels[best]]
+    return LOW_CONFIDENCE if float(species[best]) < threshold else ""
 
 
 def too_little_sound(samples: np.ndarray) -> str:

@@ -16,7 +16,8 @@
 #   4. train: warm-started from INIT_FROM (a model folder, or git:COMMIT for models/default as committed there;
 #      copied to $RUN-init first so a rerun starts from the same weights), the warm stage over every condition, then
 #      the low-SNR supplement when EPOCHS4 > 0; with INIT_FROM= (empty) the from-scratch curriculum of four stages,
-#   5. evaluate it on the held-out test split, fit its enrolment row map (trainer.enrol_map),
+#   5. evaluate it on the held-out test split, fit its enrolment row map (trainer.enrol_map) and store its
+#      enrolment negatives (trainer.enrol_negatives),
 #   6. calibrate: the temperature and the "not sure" threshold fitted through the app's path on a validation draw of
 #      the held-out simulator (seed 1; never the evaluation draw, seed 0) for CAL_PRECISION (0.99 for recipe 3, 0.985
 #      for recipe 2), written into $RUN,
@@ -247,6 +248,11 @@ if has evaluate; then
   # The enrolment row maps (recognizer.enrol turns a new sound's prototype into the row training would give it): one
   # for references alone, one for references with 10 simulated captures of each (recognizer.enrol --captures).
   $PY -m trainer.enrol_map --model "$RUN" --cries-dir "$SHARED/cries" --captures-per-cry 10
+  # What an enrolled label must not answer for (recognizer.enrol gives a new label the lowest "not sure" threshold
+  # that answers it for at most 0.2 % of these): 600 captures without a cry and one capture of each trained cry,
+  # through the builder's chain with the train split's music.
+  $PY -m trainer.enrol_negatives --model "$RUN" --cries-dir "$SHARED/cries" --no-cry 600 --captures-per-cry 1 \
+    "${music_flags[@]}"
 fi
 
 if has calibrate; then
@@ -269,7 +275,8 @@ fi
 
 if has install; then
   rm -rf models/default.tmp && mkdir -p models/default.tmp
-  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors enrol_map_captures.safetensors README.md; do
+  for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors enrol_map_captures.safetensors \
+           enrol_negatives.safetensors README.md; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
   # The card's usage example names the folder it was written in; installed, it is models/default.

@@ -10,7 +10,7 @@ import pytest
 from frontend.audio import SAMPLE_RATE
 from recognizer.enrol import EnrolError, enrol, main
 from tests.synthetic import fake_cry, write_audio
-from tests.tiny_model import LABELS, trained_tiny_model
+from tests.tiny_model import LABELS, species_cry, trained_tiny_model
 
 NEW_CLASS = 5
 """A fake_cry class the tiny model never trained on (a falling 523 Hz call; the trained ones rise)."""
@@ -21,7 +21,7 @@ def enrolled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("enrol")
     reference = write_audio(folder / "ref.wav", np.concatenate([np.zeros(4000, np.float32), fake_cry(NEW_CLASS, 1.2, seed=11)]))
     out = folder / "model"
-    [row] = enrol(str(trained_tiny_model()), [str(reference)], "Newmon", str(out))
+    [row], _ = enrol(str(trained_tiny_model()), [str(reference)], "Newmon", str(out))
     return out, row
 
 
@@ -81,6 +81,11 @@ def test_on_the_embedded_model_a_chiptune_is_enrolled_and_gen1_answers_stay(shar
         x = x + rng.standard_normal(len(x)).astype(np.float32) * np.sqrt(np.mean(x**2) / 100)
         named += after.predict(x).top.label == "Chipmon"
     assert named >= 9
+    # the embedded folder stores enrolment negatives: the chiptune gets a threshold of its own, within the bounds
+    from recognizer.model_files import load_calibration
+
+    own = load_calibration(tmp_path / "model").label_thresholds["Chipmon"]
+    assert 0.5 <= own <= load_calibration("models/default").threshold
     cries = shared_pokeapi / "cries" / "cries" / "pokemon"
     for rendition, pokemon_id in [(r, i) for r in ("latest", "legacy") for i in range(1, 152, 10)]:
         x = decode_audio(cries / rendition / f"{pokemon_id}.ogg")
@@ -128,7 +133,7 @@ def test_a_cosine_head_is_recognised_and_enrolled_by_the_margin_rule(tmp_path):
     assert length == pytest.approx(10.0 / np.sqrt(model.config.hidden_size), rel=1e-5)
 
     reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
-    [row] = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
+    [row], _ = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
     after = ASTForAudioClassification.from_pretrained(tmp_path / "out")
     assert row.reference_margin == pytest.approx(2.0, abs=1e-3)
     assert np.linalg.norm(row.weight) >= length * (1 - 1e-5)
@@ -158,7 +163,7 @@ def test_with_a_row_map_the_new_row_is_the_mapped_one_and_the_map_travels_with_t
     save_row_map(folder, RowMap(matrix, 0.1, 12, 0.9))
 
     reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
-    [row] = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
+    [row], _ = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"))
     embeddings = window_embeddings(bundle, [read_recording(str(reference))])
     mapped, mapped_bias = load_row_map(folder).row(prototype_direction(bundle, embeddings))
     weights = bundle.model.classifier.dense.weight.detach().numpy()
@@ -193,7 +198,7 @@ def test_with_captures_the_captures_map_places_the_prototype_of_references_and_c
     captures_map[-1, -1] = -4.0  # a bias the references would not win with: the map's bias stands all the same
     save_row_map(folder, RowMap(clean_map, 0.1, 12, 0.9))
     save_row_map(folder, RowMap(captures_map, 0.1, 12, 0.9), CAPTURES_ROW_MAP_FILE)
-    [row] = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"), captures=[str(capture)])
+    [row], _ = enrol(str(folder), [str(reference)], "Newmon", str(tmp_path / "out"), captures=[str(capture)])
     refs = window_embeddings(bundle, [read_recording(str(reference))])
     both = np.concatenate([refs, window_embeddings(bundle, [read_recording(str(capture))])])
     unit = prototype_direction(bundle, both)
@@ -222,8 +227,8 @@ def test_row_per_recording_gives_each_recording_its_row_and_the_recogniser_one_g
     model = str(trained_tiny_model())
     sounds = [fake_cry(NEW_CLASS, 1.2, seed=11), fake_cry(NEW_CLASS + 2, 0.9, seed=12)]
     refs = [str(write_audio(tmp_path / f"ref{k}.wav", s)) for k, s in enumerate(sounds)]
-    rows = enrol(model, refs, "Newmon", str(tmp_path / "out"), row_per_recording=True)
-    [single] = enrol(model, refs, "Onemon", str(tmp_path / "single"))
+    rows, _ = enrol(model, refs, "Newmon", str(tmp_path / "out"), row_per_recording=True)
+    [single], _ = enrol(model, refs, "Onemon", str(tmp_path / "single"))
     assert len(rows) == 2
     bundle = load_model(model)
     for row, ref in zip(rows, refs, strict=True):  # the margin rule on the recording's own windows
@@ -332,3 +337,43 @@ def test_capture_rows_split_the_captures_into_groups_each_with_a_row(tmp_path):
                  "--captures", *paths, "--capture-rows", "3"]) == 0
     config = json.loads((tmp_path / "cli" / "config.json").read_text())
     assert list(config["id2label"].values()).count("Newmon") == len(rows)
+
+
+def _folder_with_negatives(tmp_path, takes: list[np.ndarray]):
+    """A copy of the tiny model storing ``takes``' cry-like windows as its enrolment negatives."""
+    import shutil
+
+    from recognizer.label_thresholds import save_negatives
+    from recognizer.loading import load_model
+    from trainer.enrol_negatives import cry_like_windows
+
+    folder = tmp_path / "with-negatives"
+    shutil.copytree(trained_tiny_model(), folder)
+    save_negatives(folder, cry_like_windows(load_model(str(folder)), takes))
+    return folder
+
+
+def test_with_stored_negatives_the_new_label_gets_its_own_threshold_set_against_them(tmp_path):
+    """Negatives unlike the new sound (the trained species' calls) let its threshold down to the floor; takes of the
+    new sound itself stored as negatives push it up to the model's; the recogniser judges the label on it."""
+    from recognizer.label_thresholds import MIN_LABEL_THRESHOLD, NEGATIVES_FILE
+    from recognizer.model_files import load_calibration
+    from recognizer.predict import Recognizer
+
+    reference = write_audio(tmp_path / "ref.wav", fake_cry(NEW_CLASS, 1.2, seed=11))
+    model_threshold = load_calibration(trained_tiny_model()).threshold
+    unlike = _folder_with_negatives(tmp_path / "a", [species_cry(label, 1.0, seed=s) for label in LABELS for s in range(3)])
+    _, threshold = enrol(str(unlike), [str(reference)], "Newmon", str(tmp_path / "a" / "out"))
+    calibration = load_calibration(tmp_path / "a" / "out")
+    assert threshold == calibration.label_thresholds["Newmon"] == pytest.approx(min(MIN_LABEL_THRESHOLD, model_threshold))
+    assert calibration.threshold == model_threshold
+    assert (tmp_path / "a" / "out" / NEGATIVES_FILE).is_file()  # kept: a second sound can be enrolled the same way
+    assert Recognizer.from_pretrained(str(tmp_path / "a" / "out")).predict(fake_cry(NEW_CLASS, 1.0, seed=99)).threshold == threshold
+
+    like = _folder_with_negatives(tmp_path / "b", [fake_cry(NEW_CLASS, 1.0, seed=s) for s in range(40, 50)])
+    _, threshold = enrol(str(like), [str(reference)], "Newmon", str(tmp_path / "b" / "out"))
+    assert threshold == pytest.approx(model_threshold)
+    # --model-threshold: no threshold of its own
+    assert main(["--model", str(unlike), "--audio", str(reference), "--label", "Newmon", "--output",
+                 str(tmp_path / "c"), "--model-threshold"]) == 0
+    assert load_calibration(tmp_path / "c").label_thresholds == {}

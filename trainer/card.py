@@ -121,8 +121,10 @@ microphone, in the who_tf_screamin app; and as a reproducible baseline for audio
   with the folder's `enrol_map.safetensors` (`python -m trainer.enrol_map`) its row is the one training
   would have given it, and with simulated captures of the references (`python -m dataset_builder.captures`,
   `--captures`, the folder's `enrol_map_captures.safetensors`) it is placed where phone captures land, with
-  `--capture-rows K` a row per group of captures; even so, species never trained are named far less often than
-  trained ones, and an enrolled sound is often shown under "not sure" (the threshold was fitted on trained ones).
+  `--capture-rows K` a row per group of captures; with the folder's `enrol_negatives.safetensors`
+  (`python -m trainer.enrol_negatives`) it gets a "not sure" threshold of its own, the lowest (at least 0.5) that
+  answers it for few sounds that are not it. Even so, species never trained are named far less often than trained
+  ones, and an enrolled sound is still shown under "not sure" more often than a trained one.
 - The test split holds variants (room, microphone, codec, background noise) synthesised by the dataset
   builder; real recordings in loud places will score lower than the numbers above.
 - Evolution lines that share a base cry at another pitch (e.g. Psyduck and Golduck) are the hardest pairs.

@@ -103,7 +103,8 @@ def replay_rows(scored: list[ScoredRecording], labels: list[str], calibration: C
     rows = []
     for rec in scored:
         answer = replay(rec.scores, labels, calibration.temperature)
-        rows.append({"label": rec.label, "guesses": answer.guesses, "answered": answer.answered(calibration.threshold),
+        threshold = calibration.threshold_for(answer.guesses[0] if answer.guesses else None)  # an enrolled label's own
+        rows.append({"label": rec.label, "guesses": answer.guesses, "answered": answer.answered(threshold),
                      "confidence": round(answer.confidence, 4), **rec.groups})
     return rows
 
