@@ -25,12 +25,21 @@ AUDIOSET_MEAN = -4.2677393
 AUDIOSET_STD = 4.5689974
 """log-mel. AudioSet's fbank standard deviation (ASTFeatureExtractor's default)."""
 
-BAND_NORMALISATIONS = ("none", "mean")
+BAND_NORMALISATIONS = ("none", "mean", "floor")
 """Per-band normalisation of a window's log-mel before the global one. "mean" subtracts each mel band's mean over
 the window's frames (cepstral mean normalisation on the filterbank): a static filter (a loudspeaker's or a
-microphone's response) adds a constant to a band's log energy, so it cancels. Stored in the feature extractor's
-config as ``band_normalisation``; ``transformers.pipeline`` ignores the key, so only "none" models are
+microphone's response) adds a constant to a band's log energy, so it cancels. "floor" subtracts each band's noise
+floor (its level in the NOISE_FLOOR_QUANTILE of the frames) from every frame, in power, lowering no frame by more
+than FLOOR_MAX_ATTENUATION_DB (spectral subtraction on the filterbank): a steady background, and one a phone's AGC
+pumps up around the cry, falls toward silence while the cry stays. Stored in the feature extractor's config as
+``band_normalisation``; ``transformers.pipeline`` ignores the key, so only "none" models are
 ``pipeline()``-compatible."""
+
+NOISE_FLOOR_QUANTILE = 0.1
+"""share of a window's frames. "floor" takes a band's noise floor from its quietest tenth (the stretches around a cry)."""
+
+FLOOR_MAX_ATTENUATION_DB = 12.0
+"""dB. "floor" lowers no frame of a band by more than this (spectral subtraction's floor: no holes, no musical noise)."""
 
 
 def num_frames(n_samples: int) -> int:
@@ -96,10 +105,17 @@ def band_normalisation(extractor) -> str:
 
 
 def normalise_bands(fbank: np.ndarray, mode: str, level: float) -> np.ndarray:
-    """``fbank`` ``(frames, mels)`` with each band's mean over the frames moved to ``level`` ("mean"), or as is."""
+    """``fbank`` ``(frames, mels)``, natural-log mel power, with each band's mean over the frames moved to ``level``
+    ("mean"), its noise floor subtracted ("floor"), or as is."""
     if check_band_normalisation(mode) == "none" or len(fbank) == 0:
         return fbank
-    return (fbank - fbank.mean(axis=0, keepdims=True) + np.float32(level)).astype(np.float32)
+    if mode == "mean":
+        return (fbank - fbank.mean(axis=0, keepdims=True) + np.float32(level)).astype(np.float32)
+    log_power = fbank.astype(np.float64)
+    noise = np.exp(np.quantile(log_power, NOISE_FLOOR_QUANTILE, axis=0, keepdims=True))
+    power = np.exp(log_power)
+    kept = np.maximum(power - noise, power * 10.0 ** (-FLOOR_MAX_ATTENUATION_DB / 10.0))
+    return np.log(kept).astype(np.float32)
 
 
 def compute_fbank(waveform: np.ndarray, extractor) -> np.ndarray:

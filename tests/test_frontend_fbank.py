@@ -82,6 +82,30 @@ def test_band_normalisation_cancels_a_static_gain_and_round_trips(tmp_path):
     assert band_normalisation(plain) == "none" and "band_normalisation" not in plain.to_dict()
 
 
+def test_floor_subtracts_a_steady_background_and_keeps_the_cry():
+    """"floor": frames of a steady background fall (at most FLOOR_MAX_ATTENUATION_DB), a cry far above it stays, and
+    a background made louder around the cry (an AGC's pumping) ends lower relative to the cry than before."""
+    from frontend.fbank import FLOOR_MAX_ATTENUATION_DB
+
+    rng = np.random.default_rng(0)
+    noise = 1e-3 * np.exp(rng.normal(0.0, 0.2, (400, 16)))
+    power = noise.copy()
+    power[150:250] += 1.0  # a cry 30 dB over the background
+    fb = np.log(power).astype(np.float32)
+    out = normalise_bands(fb, "floor", -4.0)
+    assert out.shape == fb.shape and out.dtype == np.float32
+    drop = fb - out
+    cap = FLOOR_MAX_ATTENUATION_DB / 10.0 * np.log(10.0)
+    assert np.all(drop >= -1e-6) and np.all(drop <= cap + 1e-5)
+    assert float(np.median(drop[:150])) > 1.0  # the background alone: most of it subtracted
+    assert float(np.max(drop[150:250])) < 0.01  # the cry: untouched
+    pumped = fb.copy()
+    pumped[100:150] += np.log(4.0)  # the background 6 dB louder just before the cry
+    before, after = pumped[100:150].mean() - pumped[150:250].mean(), (
+        normalise_bands(pumped, "floor", -4.0)[100:150].mean() - normalise_bands(pumped, "floor", -4.0)[150:250].mean())
+    assert after < before
+
+
 def test_an_unknown_band_normalisation_is_refused_with_the_choices():
-    with pytest.raises(ValueError, match="band normalisation 'pcen': expected one of none, mean"):
+    with pytest.raises(ValueError, match="band normalisation 'pcen': expected one of none, mean, floor"):
         make_extractor(32, band_normalisation="pcen")

@@ -56,8 +56,9 @@ class ModelArguments:
         default=None,
         metadata={
             "help": "Per-band normalisation of each window's log-mel (frontend.fbank.BAND_NORMALISATIONS): none, or "
-            "mean (subtract each band's mean over the window: a static filter cancels; the model then needs the "
-            "recogniser, pipeline() ignores it). Default: the --model folder's, else none."
+            "mean (subtract each band's mean over the window: a static filter cancels), or floor (subtract each "
+            "band's noise floor, in power: a steady background falls away); with either the model needs the "
+            "recogniser, pipeline() ignores it. Default: the --model folder's, else none."
         },
     )
     onset_below_peak_db: float | None = field(
