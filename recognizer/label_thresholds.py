@@ -66,23 +66,20 @@ def answered_probabilities(negatives: NegativeWindows, weights: np.ndarray, bias
                            row_labels: list[str], label: str, temperature: float) -> np.ndarray:
     """For each negative recording, ``label``'s probability when the app would answer it (its best cry-like window
     names ``label`` first and ``no_cry`` is not the most probable), else -1: the score a threshold is set against."""
-    from common.species import NO_CRY_LABEL
-    from recognizer.predict import HeadLabels, species_probs
+    from recognizer.predict import CRY, HeadLabels, best_window, doubt, species_probs
 
     head = HeadLabels.of(row_labels)
     labels = head.labels
     probs = head.probabilities(negatives.embeddings @ weights.T + biases, temperature)
-    species = species_probs(probs, labels)
-    top = species.max(axis=1)
+    column = labels.index(label)
     out = np.full(negatives.recordings, -1.0)
-    column, no_cry = labels.index(label), (labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in labels else -1)
     for r in range(negatives.recordings):
         rows = np.flatnonzero(negatives.recording == r)
         if not len(rows):
             continue
-        best = rows[int(np.argmax(top[rows]))]  # recognizer.predict.best_window over the cry-like windows
-        if int(np.argmax(species[best])) == column and int(np.argmax(probs[best])) != no_cry:
-            out[r] = float(probs[best, column])
+        window = probs[rows[best_window(probs[rows], [CRY] * len(rows), labels)]]  # every stored window is cry-like
+        if int(np.argmax(species_probs(window, labels))) == column and not doubt([CRY], window, labels, 0.0):
+            out[r] = float(window[column])
     return out
 
 
