@@ -35,3 +35,22 @@ def artifacts() -> Path:
     folder = Path(os.environ.get("WHO_ARTIFACTS_DIR", Path(__file__).parent / "artifacts"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture
+def small_capture_chain(tmp_path, monkeypatch):
+    """``dataset_builder.captures.CaptureMaker`` with one room and short procedural backgrounds (fast to simulate), for
+    the commands that build their own maker."""
+    import functools
+
+    import dataset_builder.captures
+    from dataset_builder.backgrounds import BackgroundConfig
+    from dataset_builder.variants import AugmentConfig
+
+    small = functools.partial(
+        dataset_builder.captures.CaptureMaker,
+        augment=AugmentConfig(rooms_per_split={"train": 1, "validation": 1, "test": 1}, positions_per_room=1),
+        backgrounds=BackgroundConfig(cache_dir=str(tmp_path / "bg"), procedural_seconds=5.0,
+                                     procedural_per_split={"train": 1, "validation": 1, "test": 1}))
+    monkeypatch.setattr(dataset_builder.captures, "CaptureMaker", small)
+    return small

@@ -47,22 +47,11 @@ def test_the_command_refuses_too_few_species_and_missing_cries_with_a_clear_mess
     assert "nowhere" in capsys.readouterr().err
 
 
-def test_with_captures_per_cry_the_prototypes_include_simulated_captures(cries_dir, tmp_path, monkeypatch, capsys):
+def test_with_captures_per_cry_the_prototypes_include_simulated_captures(cries_dir, small_capture_chain, capsys):
     """``--captures-per-cry``: a second set of prototypes, each from the cries and their captures (the builder's
     chain), still matched to their own rows; 0 leaves it out; out of range is refused."""
-    import functools
-
-    import dataset_builder.captures
-    from dataset_builder.backgrounds import BackgroundConfig
-    from dataset_builder.variants import AugmentConfig
     from recognizer.loading import load_model
 
-    small = functools.partial(
-        dataset_builder.captures.CaptureMaker,
-        augment=AugmentConfig(rooms_per_split={"train": 1, "validation": 1, "test": 1}, positions_per_room=1),
-        backgrounds=BackgroundConfig(cache_dir=str(tmp_path / "bg"), procedural_seconds=5.0,
-                                     procedural_per_split={"train": 1, "validation": 1, "test": 1}))
-    monkeypatch.setattr(dataset_builder.captures, "CaptureMaker", small)
     bundle = load_model(str(trained_tiny_model()))
     prototypes, rows, biases, with_captures = species_pairs(bundle, str(cries_dir), ("latest", "legacy"), 2)
     assert with_captures.shape == prototypes.shape

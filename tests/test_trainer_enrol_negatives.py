@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
 
 import numpy as np
-import pytest
 
 from tests.synthetic import write_audio
 from tests.tiny_model import LABELS, SPECIES, species_cry, trained_tiny_model
 from trainer.enrol_negatives import main
 
 
-@pytest.fixture()
-def small_chain(tmp_path, monkeypatch):
-    """The builder's capture chain with one room and short procedural backgrounds (fast to simulate)."""
-    import dataset_builder.captures
-    from dataset_builder.backgrounds import BackgroundConfig
-    from dataset_builder.variants import AugmentConfig
-
-    small = functools.partial(
-        dataset_builder.captures.CaptureMaker,
-        augment=AugmentConfig(rooms_per_split={"train": 1, "validation": 1, "test": 1}, positions_per_room=1),
-        backgrounds=BackgroundConfig(cache_dir=str(tmp_path / "bg"), procedural_seconds=5.0,
-                                     procedural_per_split={"train": 1, "validation": 1, "test": 1}))
-    monkeypatch.setattr(dataset_builder.captures, "CaptureMaker", small)
-
-
-def test_the_command_stores_cry_like_windows_of_no_cry_captures_and_of_trained_cries(tmp_path, small_chain, capsys):
+def test_the_command_stores_cry_like_windows_of_no_cry_captures_and_of_trained_cries(tmp_path, small_capture_chain, capsys):
     from recognizer.label_thresholds import load_negatives
 
     cries = tmp_path / "cries"
