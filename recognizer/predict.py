@@ -225,10 +225,8 @@ class Recognizer:
         probs = self.head.probabilities(scored.logits, self.bundle.calibration.temperature)
         best = best_window(probs, kinds, self.head.labels)
         guesses = self._top(probs[best], top_k)
-        calibration = self.bundle.calibration
-        threshold = calibration.threshold_for(guesses[0].label if guesses else None)
-        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.head.labels, calibration.threshold,
-                                                    calibration.label_thresholds)
+        threshold = self.bundle.calibration.threshold_for(guesses[0].label if guesses else None)  # enrolled: its own
+        reason = too_little_sound(samples) or doubt(kinds, probs[best], self.head.labels, threshold)
         return Prediction(
             guesses, bool(reason), reason, threshold, windows[best].start_seconds, len(windows), dict(Counter(kinds))
         )
@@ -264,20 +262,15 @@ def best_window(probs: np.ndarray, kinds: list[str], labels: list[str]) -> int:
     return max(candidates, key=lambda i: float(species_probs(probs[i], labels).max()))
 
 
-def doubt(kinds: list[str], probs: np.ndarray, labels: list[str], threshold: float,
-          label_thresholds: dict[str, float] | None = None) -> str:
+def doubt(kinds: list[str], probs: np.ndarray, labels: list[str], threshold: float) -> str:
     """Why not to trust the answer from a window with ``probs`` ("" when it can be trusted): no cry-like window,
-    ``no_cry`` most probable, or the best species below its threshold (``label_thresholds``' for an enrolled
-    sound that has one, else ``threshold``)."""
+    ``no_cry`` most probable, or the best species below ``threshold`` (the one its label is judged on:
+    ``Calibration.threshold_for``)."""
     if CRY not in kinds:
         return Counter(kinds).most_common(1)[0][0]
     if NO_CRY_LABEL in labels and int(np.argmax(probs)) == labels.index(NO_CRY_LABEL):
         return NO_CRY_LABEL
-    species = species_probs(probs, labels)
-    best = int(np.argmax(species))
-    if label_thresholds and labels[best] in label_thresholds:
-        threshold = label_thresholds[labels[best]]
-    return LOW_CONFIDENCE if float(species[best]) < threshold else ""
+    return LOW_CONFIDENCE if float(species_probs(probs, labels).max()) < threshold else ""
 
 
 def too_little_sound(samples: np.ndarray) -> str:

@@ -71,11 +71,15 @@ def test_negatives_round_trip_through_the_model_folder(tmp_path):
 
 def test_an_enrolled_label_is_judged_on_its_own_threshold_and_every_other_on_the_models():
     labels = ["A", "B", "New"]
-    thresholds = {"New": 0.55}
-    assert doubt([CRY], np.array([0.2, 0.2, 0.6]), labels, 0.8, thresholds) == ""
-    assert doubt([CRY], np.array([0.2, 0.2, 0.6]), labels, 0.8) == LOW_CONFIDENCE
-    assert doubt([CRY], np.array([0.6, 0.2, 0.2]), labels, 0.8, thresholds) == LOW_CONFIDENCE
-    assert doubt([CRY], np.array([0.1, 0.4, 0.5]), labels, 0.8, thresholds) == LOW_CONFIDENCE
+    calibration, plain = Calibration(1.0, 0.8, 0.99, {"New": 0.55}), Calibration(1.0, 0.8, 0.99)
+
+    def judged(probs: np.ndarray, cal: Calibration) -> str:  # as Recognizer.predict: the top label's threshold
+        return doubt([CRY], probs, labels, cal.threshold_for(labels[int(np.argmax(probs))]))
+
+    assert judged(np.array([0.2, 0.2, 0.6]), calibration) == ""
+    assert judged(np.array([0.2, 0.2, 0.6]), plain) == LOW_CONFIDENCE
+    assert judged(np.array([0.6, 0.2, 0.2]), calibration) == LOW_CONFIDENCE
+    assert judged(np.array([0.1, 0.4, 0.5]), calibration) == LOW_CONFIDENCE
 
 
 def test_calibration_files_keep_label_thresholds_and_older_files_still_load(tmp_path):

@@ -82,8 +82,8 @@ def cry_like_windows(bundle, recordings: list[np.ndarray]):
     for samples in recordings:
         cry_like = [w.samples for w in app_windows(bundle, samples) if check_sound(w.samples, detector).kind == CRY]
         if cry_like:
+            owner += [owner[-1] + 1 if owner else 0] * len(cry_like)
             windows += cry_like
-            owner += [len(set(owner))] * len(cry_like)
     return NegativeWindows(head_inputs(bundle, windows, batch=64), np.asarray(owner, dtype=np.int64))
 
 
