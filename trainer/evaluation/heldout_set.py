@@ -64,6 +64,19 @@ def _groups(snr: float | None, rendition: str, params: dict) -> dict[str, str]:
             **families(params)}
 
 
+def simulate(plan: HeldoutPlan, cry, k: int, samples: np.ndarray, simulator) -> tuple[np.ndarray, dict]:
+    """Recording of ``cry`` (a ``heldout.cries.ReferenceCry``; ``samples`` its audio) in the plan's ``k``-th
+    condition, and the parameters drawn for it: from its own generator, so any subset gives the same audio."""
+    rng = np.random.default_rng([plan.seed, cry.cry_id, plan.renditions.index(cry.rendition), k])
+    snr = plan.conditions()[k]
+    return simulator.clean_lead_in(samples, rng) if snr is None else simulator.capture(samples, rng, snr)
+
+
+def cry_start_seconds(params: dict) -> float:
+    """s. Where the cry starts in a recording :func:`simulate` made (its drawn lead-in)."""
+    return float(params["placement"]["lead_in_s"] if "placement" in params else params["lead_in_s"])
+
+
 def heldout_recordings(
     plan: HeldoutPlan, label_of_id: dict[int, str], simulator=None, generation_of_id: dict[int, int] | None = None
 ) -> Iterator[Recording]:
@@ -90,11 +103,7 @@ def heldout_recordings(
     for cry in (c for c in cries if c.pokedex_id in label_of_id):
         samples = load_cry(cry.path)
         for k, snr in enumerate(plan.conditions()):
-            rng = np.random.default_rng([plan.seed, cry.cry_id, plan.renditions.index(cry.rendition), k])
-            if snr is None:
-                audio, params = simulator.clean_lead_in(samples, rng)
-            else:
-                audio, params = simulator.capture(samples, rng, snr)
+            audio, params = simulate(plan, cry, k, samples, simulator)
             groups = _groups(snr, cry.rendition, params)
             if generation_of_id and generation_of_id.get(cry.pokedex_id):
                 groups["generation"] = str(generation_of_id[cry.pokedex_id])
