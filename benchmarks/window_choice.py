@@ -14,10 +14,13 @@ the calibrated threshold):
 - ``every S s, most confident``: windows starting every ``S`` seconds, the most confident cry-like one
   (test-time shifts; costs a forward pass per window);
 - ``every 0.2 s, mean of the 3 most confident``: those three windows' probabilities averaged;
-- ``app's start +0 / 0.2 / 0.4 s``: three windows, the most confident.
+- ``app's start +0 / 0.2 / 0.4 s``: three windows, the most confident;
+- ``learned locator`` (with ``--locator``, a file of ``python -m trainer.cry_locator``): one window where the
+  locator puts the onset (less ``ONSET_PAD_SECONDS``), for a model trained without it; its onset error is reported
+  too. (A model folder that carries a locator uses it in ``app`` already.)
 
     python benchmarks/window_choice.py --model models/default --cries-dir ../shared/pokeapi/cries [--ids 1-151]
-        [--snr-db 20,10,0] [--threads 2] [--output benchmarks/results/window_choice.json] [--update]
+        [--snr-db 20,10,0] [--threads 2] [--locator runs/recipe4-locator/cry_locator.safetensors] [--skip-dense] [--output benchmarks/results/window_choice.json] [--update]
 
 Prints a table (top-1, answered, right among answers, windows per recording; by condition and AGC) and writes
 JSON and a Markdown table beside it.
@@ -92,14 +95,21 @@ def grid_index(starts: np.ndarray, second: float) -> int:
     return int(np.argmin(np.abs(starts - second * SAMPLE_RATE)))
 
 
-def name_recording(scorer: Scorer, audio: np.ndarray, cry_start_s: float, step_s: float) -> dict[str, tuple]:
-    """Strategy → (top species, answered, windows scored) for one recording."""
+def name_recording(scorer: Scorer, audio: np.ndarray, cry_start_s: float, step_s: float,
+                   located_s: float | None = None, dense: bool = True) -> dict[str, tuple]:
+    """Strategy → (top species, answered, windows scored) for one recording; ``located_s``: a locator's onset."""
     rec = scorer.rec
     app = rec.predict(audio)
     out = {"app": (app.top.label if app.top else "", not app.not_sure, app.windows)}
+    if located_s is not None:
+        start = max(0, int((located_s - ONSET_PAD_SECONDS) * SAMPLE_RATE))
+        probs, kinds = scorer.score(windows_at(audio, [start], rec.window))
+        out["learned locator"] = (*scorer.decide(probs, kinds), 1)
     onset = max(0, int((cry_start_s - ONSET_PAD_SECONDS) * SAMPLE_RATE))
     probs, kinds = scorer.score(windows_at(audio, [onset], rec.window))
     out["cry's true onset"] = (*scorer.decide(probs, kinds), 1)
+    if not dense:
+        return out
     step = max(1, int(step_s * SAMPLE_RATE))
     starts = np.arange(0, max(1, len(audio) - int(TAIL_SECONDS * SAMPLE_RATE)), step)
     probs, kinds = scorer.score(windows_at(audio, [int(s) for s in starts], rec.window))
@@ -139,6 +149,24 @@ def summarise(records: list[dict]) -> list[dict]:
     return rows
 
 
+def locator_table(records: list[dict]) -> str:
+    """The locator's onset error (located − true) by condition and AGC."""
+    groups = defaultdict(list)
+    for r in records:
+        groups[(r["condition"], "any")].append(r["locator_error_s"])
+        if r["condition"] != "clean cry after a lead-in":
+            groups[(r["condition"], r["agc"])].append(r["locator_error_s"])
+    lines = ["", "| recordings | AGC | n | within 0.05 / 0.15 / 0.3 s | median abs. error | too early by > 0.3 s | too late by > 0.3 s |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    order = ["20 dB", "10 dB", "0 dB", "clean cry after a lead-in"]
+    for (condition, agc), errs in sorted(groups.items(), key=lambda g: (order.index(g[0][0]), ["any", "on", "off"].index(g[0][1]))):
+        e = np.array(errs)
+        within = " / ".join(f"{100 * np.mean(np.abs(e) <= s):.1f}" for s in (0.05, 0.15, 0.3))
+        lines.append(f"| {condition} | {agc} | {len(e)} | {within} % | {np.median(np.abs(e)):.3f} s "
+                     f"| {100 * np.mean(e < -0.3):.1f} % | {100 * np.mean(e > 0.3):.1f} % |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(rows: list[dict]) -> str:
     order = ["20 dB", "10 dB", "0 dB", "all captures", "clean cry after a lead-in"]
     lines = ["| recordings | AGC | n | strategy | top-1 | answered / right among answers | windows |",
@@ -160,6 +188,8 @@ def main() -> None:
     parser.add_argument("--step-s", type=float, default=0.1, help="s between the starts of the dense windows")
     parser.add_argument("--seed", type=int, default=0, help="the held-out set's seed (trainer.evaluate's default: 0)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-dense", action="store_true", help="only the app, the true onset and the locator (3x faster)")
+    parser.add_argument("--locator", default=None, help="a cry locator file (python -m trainer.cry_locator; adds its strategy)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "window_choice.json"))
     parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
@@ -178,6 +208,11 @@ def main() -> None:
 
     rec = Recognizer.from_pretrained(args.model, threads=args.threads)
     scorer = Scorer(rec)
+    locator = None
+    if args.locator:
+        from frontend.locator import CryLocator
+
+        locator = CryLocator.load(args.locator)
     label_of_id = labels_by_pokedex_id(rec.bundle.pokedex, rec.head.labels)
     plan = HeldoutPlan(args.cries_dir, parse_ids(args.ids), tuple(args.renditions.split(",")),
                        tuple(float(s) for s in args.snr_db.split(",")), seed=args.seed)
@@ -189,21 +224,24 @@ def main() -> None:
         samples = load_cry(cry.path)
         for k, snr in enumerate(plan.conditions()):
             audio, params = simulate(plan, cry, k, samples, simulator)
+            truth = cry_start_seconds(params)
+            located = None if locator is None else locator.onset_seconds(audio)
             records.append({
                 "label": label_of_id[cry.pokedex_id], "rendition": cry.rendition,
                 "condition": "clean cry after a lead-in" if snr is None else f"{snr:g} dB",
                 "agc": "off" if snr is None or not params["agc"]["enabled"] else "on",
-                "named": name_recording(scorer, audio, cry_start_seconds(params), args.step_s),
+                "named": name_recording(scorer, audio, truth, args.step_s, located, not args.skip_dense),
+                **({} if located is None else {"locator_error_s": round(located - truth, 3)}),
             })
         if n % 50 == 49:
             print(f"{n + 1} cries, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     rows = summarise(records)
-    table = markdown(rows)
+    table = markdown(rows) + (locator_table(records) if locator is not None else "")
     print(table)
     out = results_file(args.output, args.update)
     out.write_text(json.dumps({
         "model": args.model, "ids": args.ids, "renditions": args.renditions, "snr_db": args.snr_db,
-        "step_s": args.step_s, "seed": args.seed, "threads": args.threads, "missing_cries": len(missing),
+        "step_s": args.step_s, "seed": args.seed, "locator": args.locator, "threads": args.threads, "missing_cries": len(missing),
         "seconds": round(time.perf_counter() - started, 1), "rows": rows,
     }, indent=1) + "\n")
     out.with_suffix(".md").write_text(table)

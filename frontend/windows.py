@@ -27,6 +27,9 @@ from .levels import (
 HOP_FRACTION = 0.25
 """Window hop as a fraction of the window length."""
 
+MIN_WINDOW_SAMPLES = SAMPLE_RATE // 4
+"""samples. A located onset is moved back so that at least this much of the sounding part is left to score."""
+
 WINDOW_BELOW_PEAK_DB = LOUD_BELOW_PEAK_DB
 """dB. A window whose loudest frame is this far below the recording's loudest frame holds nothing worth scoring."""
 
@@ -64,21 +67,28 @@ def split_windows(samples: np.ndarray, length: int, hop_fraction: float = HOP_FR
     return [Window(s, samples[s : s + length]) for s in starts]
 
 
-def find_windows(samples: np.ndarray, length: int, onset_below_peak_db: float | None = None) -> list[Window]:
+def find_windows(
+    samples: np.ndarray, length: int, onset_below_peak_db: float | None = None, locator=None
+) -> list[Window]:
     """The loudness-normalised windows of a 16 kHz mono recording that hold sound; [] when it is silent.
 
     A DC offset is removed and silence at both ends trimmed first; windows much quieter than the loudest
     part are dropped. With ``onset_below_peak_db`` (dB) the first window starts at the onset instead: the first
     frame within that much of the loudest, less ONSET_PAD_SECONDS (a quiet lead-in no longer shifts the cry
-    in its window). A model records the setting it was trained with (its feature extractor's
-    ``onset_below_peak_db``), so training and the app cut the same windows.
+    in its window). With a ``locator`` (a :class:`frontend.locator.CryLocator`) it starts where the locator puts
+    the cry, less ONSET_PAD_SECONDS, whatever the levels say (under a phone's AGC the level rule fires at the
+    start of the recording). A model records what it was trained with (its feature extractor's
+    ``onset_below_peak_db``, its folder's ``cry_locator.safetensors``), so training and the app cut the same windows.
     """
     samples = remove_dc(samples)
     span = sounding_span(samples)
     if span is None:
         return []
     start, end = span
-    if onset_below_peak_db is not None:
+    if locator is not None:
+        located = int((locator.onset_seconds(samples) - ONSET_PAD_SECONDS) * SAMPLE_RATE)
+        start = min(max(start, located), max(start, end - MIN_WINDOW_SAMPLES))
+    elif onset_below_peak_db is not None:
         start = max(start, sounding_span(samples, below_peak_db=float(onset_below_peak_db), pad_seconds=ONSET_PAD_SECONDS)[0])
     windows = split_windows(samples[start:end], length)
     peaks = [float(np.max(frame_levels(w.samples))) for w in windows]
@@ -91,16 +101,16 @@ def find_windows(samples: np.ndarray, length: int, onset_below_peak_db: float | 
 
 
 def training_example(
-    samples: np.ndarray, length: int | None = None, onset_below_peak_db: float | None = None
+    samples: np.ndarray, length: int | None = None, onset_below_peak_db: float | None = None, locator=None
 ) -> np.ndarray:
     """The samples a training clip is learned from: the loudest of the windows the app would score.
 
     ``length`` is the model's window in samples; None means "as long as the clip" (the trainer fits the
-    model's input to its longest clip, so every clip is one window). ``onset_below_peak_db``: as
+    model's input to its longest clip, so every clip is one window). ``onset_below_peak_db``, ``locator``: as
     :func:`find_windows`. A silent clip is returned unchanged.
     """
     samples = np.asarray(samples, dtype=np.float32)
-    windows = find_windows(samples, len(samples) if length is None else int(length), onset_below_peak_db)
+    windows = find_windows(samples, len(samples) if length is None else int(length), onset_below_peak_db, locator)
     if not windows:
         return samples
     if len(windows) == 1:

@@ -50,6 +50,7 @@ import numpy as np
 
 from common.species import Species
 from frontend.fbank import model_inputs, window_samples
+from frontend.locator import LOCATOR_FILE
 from frontend.windows import find_windows, onset_setting
 from recognizer.label_thresholds import (
     DEFAULT_MAX_FALSE_ANSWERS,
@@ -99,7 +100,7 @@ def window_embeddings(bundle: ModelBundle, recordings: list[np.ndarray]) -> np.n
 def app_windows(bundle: ModelBundle, samples: np.ndarray) -> list:
     """The windows the app scores in a recording (16 kHz mono), as :class:`recognizer.predict.Recognizer` cuts them."""
     length = window_samples(int(bundle.feature_extractor.max_length))
-    return find_windows(samples, length, onset_setting(bundle.feature_extractor))
+    return find_windows(samples, length, onset_setting(bundle.feature_extractor), bundle.locator)
 
 
 def head_inputs(bundle: ModelBundle, windows: list[np.ndarray], batch: int | None = None) -> np.ndarray:
@@ -329,7 +330,7 @@ def private_copy(bundle: ModelBundle) -> ModelBundle:
 
     return ModelBundle(
         bundle.source, bundle.directory, copy.deepcopy(bundle.model), bundle.feature_extractor, list(bundle.labels),
-        dict(bundle.pokedex), list(bundle.languages), bundle.calibration,
+        dict(bundle.pokedex), list(bundle.languages), bundle.calibration, bundle.locator,
     )
 
 
@@ -348,7 +349,7 @@ def _save(bundle: ModelBundle, label: str, out: Path) -> None:
         save_pokedex(tmp, pokedex, bundle.languages)
         save_calibration(tmp, bundle.calibration)
         # the maps hold for the trained rows, the negatives for any label: enrol again later
-        for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE, NEGATIVES_FILE):
+        for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE, NEGATIVES_FILE, LOCATOR_FILE):
             if (bundle.directory / name).is_file():
                 shutil.copyfile(bundle.directory / name, tmp / name)
         if out.exists():

@@ -34,6 +34,8 @@ class ModelBundle:
     pokedex: dict[str, Species]
     languages: list[str]
     calibration: Calibration
+    locator: object = None
+    """The folder's cry locator (``frontend.locator.CryLocator``, from ``cry_locator.safetensors``), or None."""
 
 
 _cache: dict[str, ModelBundle] = {}
@@ -87,6 +89,8 @@ def _load(source: str) -> ModelBundle:
     import torch
     from transformers import ASTFeatureExtractor, ASTForAudioClassification
 
+    from frontend.locator import load_locator
+
     directory = resolve_model_dir(source)
     for required in ("config.json", "preprocessor_config.json"):
         if not (directory / required).exists():
@@ -104,4 +108,9 @@ def _load(source: str) -> ModelBundle:
     model = model.to(torch.float32).eval()  # fp16 weights on disk run faster as fp32 on CPU
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     pokedex, languages = load_pokedex(directory)
-    return ModelBundle(source, directory, model, extractor, labels, pokedex, languages, load_calibration(directory))
+    try:
+        locator = load_locator(directory)
+    except ValueError as err:
+        raise ModelNotFoundError(f"model {source}: {err}") from err
+    return ModelBundle(source, directory, model, extractor, labels, pokedex, languages, load_calibration(directory),
+                       locator)

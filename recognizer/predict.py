@@ -182,6 +182,7 @@ class Recognizer:
         self.head = HeadLabels.of(bundle.labels)
         self.window = window_samples(int(bundle.feature_extractor.max_length))
         self.onset_below_peak_db = onset_setting(bundle.feature_extractor)
+        self.locator = bundle.locator
         self.batcher = MicroBatcher(self._forward)
 
     @classmethod
@@ -207,7 +208,7 @@ class Recognizer:
         if sample_rate != SAMPLE_RATE:
             samples = resample(samples, sample_rate, SAMPLE_RATE)
         check_length(samples)
-        windows = find_windows(samples, self.window, self.onset_below_peak_db)
+        windows = find_windows(samples, self.window, self.onset_below_peak_db, self.locator)
         if not windows:
             return WindowLogits(samples, [], [], np.zeros((0, len(self.bundle.labels)), np.float32))
         kinds = [check_sound(w.samples, self.detector).kind for w in windows]

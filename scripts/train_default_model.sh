@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded default model (models/default) with the project's own commands. RECIPE picks the defaults:
+#   RECIPE=4: recipe 3's model (models/default at commit 5d0ff79) fine-tuned with windows that start where a learned
+#     cry locator puts the cry (LOCATOR=1: the locator stage trains it from the builder's captures with the data's
+#     seed and music, trainer.cry_locator, and every stage gets --cry-locator; the model folder carries it as
+#     cry_locator.safetensors, which the app reads) on recipe 3's data (seed 3, 40 variants per cry, 750 no_cry),
+#     2 epochs at 5e-5;
 #   RECIPE=3 (the default, installed): recipe 2's model (models/default at commit 84ad496, INIT_FROM=git:84ad496)
 #     fine-tuned with windows that start at the cry's onset (ONSET=20: --onset-below-peak-db 20, the front-end
 #     setting the app then reads from preprocessor_config.json) on a fresh draw of the recipe-2 chain (seed 3, 40
@@ -29,21 +34,24 @@
 # Family hold-out runs ("train without it, test on it") are one builder flag, from weights that never heard the
 # family (RECIPE=2 starts from recipe 1, whose chain had no GSM), e.g.
 #   RECIPE=2 DATA=data/gen1-no-gsm RUN=runs/no-gsm BUILD_FLAGS="--holdout-family codec=gsm" bash scripts/train_default_model.sh
-# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build train evaluate calibrate install; default: all)
+# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build locator train evaluate calibrate install; default: all)
 # Environment: RECIPE, SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, NO_CRY_VARIANTS,
 # LOWSNR_NO_CRY_VARIANTS, LOWSNR_SEED, LOWSNR_SNR_DB, LOWSNR_CAPTURE_FRACTION, VAL_FRACTION, TEST_FRACTION,
-# INIT_FROM, HEAD_EPOCHS, HEAD_LR, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, ONSET, NUM_PROC,
+# INIT_FROM, HEAD_EPOCHS, HEAD_LR, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, ONSET, LOCATOR, NUM_PROC,
 # BF16, TARGET_PRECISION, CAL_PRECISION, CAL_IDS, THREADS,
 # BUILD_FLAGS (extra builder flags), TRAIN_FLAGS (extra trainer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECIPE="${RECIPE:-3}"
 case "$RECIPE" in
+  4) INIT_FROM="${INIT_FROM-git:5d0ff79}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
+     NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
+     EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" LOCATOR="${LOCATOR:-1}" CAL_PRECISION="${CAL_PRECISION:-0.99}" ;;
   3) INIT_FROM="${INIT_FROM-git:84ad496}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" CAL_PRECISION="${CAL_PRECISION:-0.99}" ;;
   2) INIT_FROM="${INIT_FROM-git:c392a00}" ;;
-  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 3 (installed) or 2" >&2; exit 2 ;;
+  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 4, 3 (installed) or 2" >&2; exit 2 ;;
 esac
 SHARED="${SHARED:-../shared/pokeapi}"
 MUSIC="${MUSIC:-data/music}"
@@ -83,6 +91,10 @@ INIT_FROM="${INIT_FROM-models/default}"
 # passes no flag, so a warm start keeps INIT_FROM's own setting (its preprocessor_config.json).
 ONSET="${ONSET-}"
 EPOCHS_WARM="${EPOCHS_WARM:-4}"
+# LOCATOR=1: the locator stage trains a cry locator ($RUN-locator/cry_locator.safetensors) and every training stage
+# starts its windows where it puts the cry (--cry-locator); 0 trains none (a warm start keeps INIT_FROM's own).
+LOCATOR="${LOCATOR:-0}"
+LOCATOR_FILE="$RUN-locator/cry_locator.safetensors"
 LR_WARM="${LR_WARM:-1e-4}"
 # With many new classes (their head rows start random), a head stage first: HEAD_EPOCHS epochs of the classification
 # head alone, on the frozen backbone's cached embeddings, at HEAD_LR ($RUN-head); the warm stage starts from it.
@@ -91,7 +103,7 @@ LR_WARM="${LR_WARM:-1e-4}"
 HEAD_EPOCHS="${HEAD_EPOCHS:-0}"
 HEAD_LR="${HEAD_LR:-1e-3}"
 PY=.venv/bin/python
-stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build train evaluate calibrate install)
+stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build locator train evaluate calibrate install)
 has() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # Idle OpenMP workers sleep instead of spinning: with a build or an evaluation beside it, the trainer's spinning
@@ -155,6 +167,15 @@ if has build && [ "$EPOCHS4" -gt 0 ] && [ ! -f "$LOWSNR/README.md" ]; then
     ${BUILD_FLAGS:-}
 fi
 [ -z "${server:-}" ] || { kill "$server" 2>/dev/null || true; server=; }
+
+if has locator && [ "$LOCATOR" = 1 ]; then
+  if [ -f "$LOCATOR_FILE" ]; then
+    echo "cry locator already trained: $LOCATOR_FILE (delete it to redo)"
+  else  # the same seed and music as the data: the train split's rooms and backgrounds, never the test split's
+    $PY -m trainer.cry_locator --output "$LOCATOR_FILE" --seed "$SEED" --cries-dir "$SHARED/cries" --ids "$IDS" \
+      "${music_flags[@]}" --threads "${THREADS:-2}" --num-proc "${NUM_PROC:-2}"
+  fi
+fi
 
 train_scratch() {  # the from-scratch curriculum (INIT_FROM empty): stages 1-3
   # A transformer from random weights sits at chance for a long time on the hardest clips, so the recipe is a
@@ -222,6 +243,10 @@ if has train; then
   # TRAIN_FLAGS: extra trainer flags for every stage, e.g. checkpoints every N steps for a run that must resume
   # across sessions: "--eval-strategy steps --save-strategy steps --logging-strategy steps --eval-steps 300 ..."
   [ -z "$ONSET" ] || common+=(--onset-below-peak-db "$ONSET")
+  if [ "$LOCATOR" = 1 ]; then
+    [ -f "$LOCATOR_FILE" ] || { echo "train_default_model.sh: $LOCATOR_FILE not found; run the locator stage first" >&2; exit 2; }
+    common+=(--cry-locator "$LOCATOR_FILE")
+  fi
   read -r -a extra <<< "${TRAIN_FLAGS:-}"; common+=("${extra[@]}")
   stage3="$RUN-stage3"; [ "$EPOCHS4" -gt 0 ] || stage3="$RUN"
   if [ -n "$INIT_FROM" ]; then
@@ -276,7 +301,7 @@ fi
 if has install; then
   rm -rf models/default.tmp && mkdir -p models/default.tmp
   for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors enrol_map_captures.safetensors \
-           enrol_negatives.safetensors README.md; do
+           enrol_negatives.safetensors cry_locator.safetensors README.md; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
   done
   # The card's usage example names the folder it was written in; installed, it is models/default.

@@ -377,3 +377,24 @@ def test_with_stored_negatives_the_new_label_gets_its_own_threshold_set_against_
     assert main(["--model", str(unlike), "--audio", str(reference), "--label", "Newmon", "--output",
                  str(tmp_path / "c"), "--model-threshold"]) == 0
     assert load_calibration(tmp_path / "c").label_thresholds == {}
+
+
+def test_a_folder_s_cry_locator_cuts_the_reference_windows_and_travels_with_the_folder(tmp_path, monkeypatch):
+    """The references are cut where the folder's locator puts the cry (as the app cuts recordings), and OUT keeps it."""
+    import shutil
+
+    import torch
+
+    from frontend.locator import LOCATOR_FILE, CryLocator, build_network
+
+    folder = tmp_path / "located"
+    shutil.copytree(trained_tiny_model(), folder)
+    torch.manual_seed(0)
+    CryLocator(build_network(n_mels=64, channels=8, hidden=4), {"n_mels": 64, "channels": 8, "hidden": 4}).save(
+        folder / LOCATOR_FILE)
+    asked = []
+    monkeypatch.setattr(CryLocator, "onset_seconds", lambda self, samples: asked.append(len(samples)) or 0.5)
+    reference = np.concatenate([np.zeros(SAMPLE_RATE // 2, np.float32), fake_cry(NEW_CLASS, 1.2, seed=11)])
+    enrol(str(folder), [str(write_audio(tmp_path / "ref.wav", reference))], "Newmon", str(tmp_path / "out"))
+    assert asked, "the locator was not asked where the cry starts"
+    assert (tmp_path / "out" / LOCATOR_FILE).read_bytes() == (folder / LOCATOR_FILE).read_bytes()

@@ -267,7 +267,7 @@ def test_the_model_folder_s_onset_setting_cuts_the_windows(tmp_path, monkeypatch
     config = folder / "preprocessor_config.json"
     config.write_text(json.dumps({**json.loads(config.read_text()), "onset_below_peak_db": 20.0}))
     seen = []
-    monkeypatch.setattr("recognizer.predict.find_windows", lambda s, n, onset=None: seen.append(onset) or [])
+    monkeypatch.setattr("recognizer.predict.find_windows", lambda s, n, onset=None, locator=None: seen.append(onset) or [])
     Recognizer.from_pretrained(str(folder), threads=1).predict(species_cry("Squirtle", 1.0))
     Recognizer.from_pretrained(str(trained_tiny_model()), threads=1).predict(species_cry("Squirtle", 1.0))
     assert seen == [20.0, None]

@@ -79,6 +79,10 @@ def test_the_onset_setting_is_read_from_the_folder_and_stated(tmp_path):
     write_model_card(tmp_path, **card_args)
     assert "starts at the cry's onset (the first 10 ms frame within 20 dB of its loudest" in (
         tmp_path / "README.md").read_text()
+    (tmp_path / "cry_locator.safetensors").write_bytes(b"")  # a folder carrying a locator: it decides instead
+    write_model_card(tmp_path, **card_args)
+    text = (tmp_path / "README.md").read_text()
+    assert "starts where a learned cry locator (`cry_locator.safetensors`" in text and "within 20 dB" not in text
 
 
 def test_an_installed_held_out_calibration_rewrites_the_card(tmp_path):

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from frontend.audio import SAMPLE_RATE
 from tests.synthetic import fake_cry
 from tests.trainer_fixtures import NAMES, cry_index, make_cry_dataset, make_tiny_ast
 from trainer.cli import main
@@ -434,3 +435,36 @@ def test_the_onset_setting_is_saved_and_checked(cries, work, capsys):
     assert json.loads((out / "preprocessor_config.json").read_text())["onset_below_peak_db"] == 20.0
     assert main(["--output-dir", str(work / "onset-bad"), *tiny, "--onset-below-peak-db", "-3", *common(cries, work)]) == 2
     assert "--onset-below-peak-db -3.0: expected dB in (0, 60]" in capsys.readouterr().err
+
+
+def test_a_cry_locator_cuts_the_examples_is_saved_inherited_and_read_by_the_recogniser(cries, work, capsys):
+    from frontend.levels import ONSET_PAD_SECONDS
+    from frontend.locator import LOCATOR_FILE, CryLocator, build_network
+    from recognizer.predict import Recognizer
+
+    torch.manual_seed(0)
+    locator_file = work / "locator.safetensors"
+    CryLocator(build_network(n_mels=64, channels=8, hidden=4), {"n_mels": 64, "channels": 8, "hidden": 4}).save(locator_file)
+    located, inherited, dropped = work / "located", work / "located-more", work / "located-off"
+    tiny = ["--init", "scratch", "--preset", "tiny", "--num-train-epochs", "1"]
+    assert main(["--output-dir", str(located), *tiny, "--cry-locator", str(locator_file), *common(cries, work)]) == 0
+    assert (located / LOCATOR_FILE).read_bytes() == locator_file.read_bytes()
+    more = ["--init", "pretrained", "--model", str(located), "--freeze", "none", "--num-train-epochs", "1"]
+    assert main(["--output-dir", str(inherited), *more, *common(cries, work)]) == 0
+    assert main(["--output-dir", str(dropped), *more, "--cry-locator", "none", *common(cries, work)]) == 0
+    assert (inherited / LOCATOR_FILE).is_file() and not (dropped / LOCATOR_FILE).exists()
+    recogniser = Recognizer.from_pretrained(str(located))
+    assert recogniser.locator is not None and Recognizer.from_pretrained(str(dropped)).locator is None
+    recording = np.concatenate([0.02 * np.random.default_rng(0).standard_normal(SAMPLE_RATE).astype(np.float32),
+                                fake_cry(0, 1.0)])
+    onset = recogniser.locator.onset_seconds(recording)
+    expected = min(max(0.0, onset - ONSET_PAD_SECONDS), 2.0 - 0.25)
+    assert recogniser.window_logits(recording).windows[0].start / SAMPLE_RATE == pytest.approx(expected, abs=0.011)
+    reeval = work / "located-reeval"  # the evaluation cuts the test clips with the folder's locator, as training did
+    evaluate_main(["--model", str(located), "--dataset", str(cries), "--output-dir", str(reeval), "--cache-dir",
+                   str(work / "cache"), "--dataset-cache-dir", str(work / "hf")])
+    assert json.loads((reeval / "metrics.json").read_text())["overall"] == pytest.approx(
+        json.loads((located / "eval-test" / "metrics.json").read_text())["overall"], abs=1e-5)
+    assert main(["--output-dir", str(work / "located-bad"), *tiny, "--cry-locator", str(work / "nowhere"),
+                 *common(cries, work)]) == 2
+    assert f"--cry-locator {work / 'nowhere'}: not a file" in capsys.readouterr().err

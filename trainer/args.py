@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from transformers import TrainingArguments
@@ -69,6 +70,15 @@ class ModelArguments:
             "preprocessor_config.json, which the recogniser reads. Default: the --model folder's, else off."
         },
     )
+    cry_locator: str | None = field(
+        default=None,
+        metadata={
+            "help": "A cry locator file (python -m trainer.cry_locator): every example's (and the app's) first window "
+            "starts where it puts the cry, in place of --onset-below-peak-db's level rule (frontend.windows). "
+            "Saved in the model folder (cry_locator.safetensors), which the recogniser reads. \"none\": no locator. "
+            "Default: the --model folder's, else none."
+        },
+    )
     cosine_head_scale: float | None = field(
         default=None,
         metadata={
@@ -92,6 +102,8 @@ class ModelArguments:
             raise ValueError(f"--cosine-head-scale {self.cosine_head_scale}: expected a positive logit scale (e.g. 16)")
         if self.onset_below_peak_db is not None and not 0 < self.onset_below_peak_db <= 60:
             raise ValueError(f"--onset-below-peak-db {self.onset_below_peak_db}: expected dB in (0, 60], e.g. 20")
+        if self.cry_locator not in (None, "none") and not Path(self.cry_locator).is_file():
+            raise ValueError(f"--cry-locator {self.cry_locator}: not a file; expected a locator from python -m trainer.cry_locator, or none")
         if self.band_normalisation is not None:
             from frontend.fbank import check_band_normalisation
 

@@ -150,11 +150,13 @@ def model_card(
     model_ref: str | None = None,
     onset_below_peak_db: float | None = None,
     app_calibration: dict | None = None,
+    cry_locator: bool = False,
 ) -> str:
     """The card's text (YAML header from ``huggingface_hub.ModelCardData``, with a ``model-index``, + markdown).
 
     ``model_ref`` is what ``pipeline(model=...)`` is given in the usage example: the Hub repository or the folder.
-    ``onset_below_peak_db`` is the front end's onset setting (None: off); ``app_calibration`` the calibration the
+    ``onset_below_peak_db`` is the front end's onset setting (None: off), ``cry_locator`` whether the folder carries
+    a learned cry locator (it then decides where the first window starts); ``app_calibration`` the calibration the
     app applies when it was refitted on the held-out simulator (``calibration.json``), else None.
     """
     link, hub_id = dataset_link(dataset)
@@ -175,7 +177,7 @@ def model_card(
 
 An Audio Spectrogram Transformer ({trainable}) {origin} on {link}. It names a Pokémon species from a
 few seconds of its cry: {len(label_names)} classes ({examples}).{_no_cry_sentence(label_names)} Inputs are {max_length} fbank frames
-({max_length / 100:.2f} s); the feature extractor carries the dataset's own mean and standard deviation.{_onset_sentence(onset_below_peak_db)}
+({max_length / 100:.2f} s); the feature extractor carries the dataset's own mean and standard deviation.{_onset_sentence(onset_below_peak_db, cry_locator)}
 
 ```python
 from transformers import pipeline
@@ -200,7 +202,11 @@ def _no_cry_sentence(label_names: list[str]) -> str:
             "capture chain): the app never shows it as a species, and a `pipeline()` user should read it as \"no cry\".")
 
 
-def _onset_sentence(onset_below_peak_db: float | None) -> str:
+def _onset_sentence(onset_below_peak_db: float | None, cry_locator: bool = False) -> str:
+    if cry_locator:
+        return (" The first window of a recording starts where a learned cry locator (`cry_locator.safetensors`, "
+                "`frontend.locator` in the project) puts the cry, in training as in the app; `pipeline()` scores "
+                "the clip as given.")
     if onset_below_peak_db is None:
         return ""
     return (f" The first window of a recording starts at the cry's onset (the first 10 ms frame within "
@@ -226,11 +232,13 @@ def _calibration_sentences(cal: dict, app_calibration: dict | None) -> str:
 def write_model_card(output_dir: str | os.PathLike, **kwargs) -> Path:
     """Write ``README.md`` into the model folder atomically; the front end's onset setting is read from the folder's
     ``preprocessor_config.json`` when not given."""
+    from frontend.locator import LOCATOR_FILE
     from frontend.windows import ONSET_SETTING
     from recognizer.model_files import preprocessor_setting
 
     folder = Path(output_dir)
     kwargs.setdefault("onset_below_peak_db", preprocessor_setting(folder, ONSET_SETTING))
+    kwargs.setdefault("cry_locator", (folder / LOCATOR_FILE).is_file())
     return atomic_write(folder / "README.md", model_card(**kwargs))
 
 

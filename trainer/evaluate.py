@@ -191,6 +191,7 @@ def _clip_logits(args: EvaluateArguments):
 
     from common.files import default_cache_dir
     from frontend.fbank import window_samples
+    from frontend.locator import load_locator
     from frontend.windows import onset_setting
 
     from .data import load_cry_dataset, subset, validate
@@ -200,6 +201,7 @@ def _clip_logits(args: EvaluateArguments):
     check_model_path(args.model)
     model = AutoModelForAudioClassification.from_pretrained(args.model)
     extractor = AutoFeatureExtractor.from_pretrained(args.model)
+    locator = load_locator(args.model)
     dsd = load_cry_dataset(args.dataset, args.dataset_config, cache_dir=args.dataset_cache_dir)
     dataset_names = validate(dsd, [args.split] + ([args.recalibrate_on] if args.recalibrate_on else []))
     model_names = [model.config.id2label[i] for i in range(model.config.num_labels)]
@@ -210,7 +212,7 @@ def _clip_logits(args: EvaluateArguments):
         # each clip prepared as the app prepares a recording, cut to the model's window (frontend.windows)
         store = cached_fbanks(ds, extractor.num_mel_bins, args.cache_dir or default_cache_dir(), desc=split,
                               window=window_samples(int(extractor.max_length)),
-                              onset_below_peak_db=onset_setting(extractor))
+                              onset_below_peak_db=onset_setting(extractor), locator=locator)
         labels = model_label_ids(model_names, dataset_names)[store.labels]
         return ds, predict_logits(model, extractor, store, args.batch_size, device), labels
 

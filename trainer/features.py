@@ -40,15 +40,17 @@ def fit_max_length(longest_frames: int, patch_size: int = 16, time_stride: int =
     return patch_size + -(-(length - patch_size) // time_stride) * time_stride
 
 
-def example_fbank(waveform: np.ndarray, extractor, window: int | None = None) -> np.ndarray:
-    """The fbank of one training clip, prepared as the recogniser prepares a recording (``window`` in samples)."""
-    prepared = training_example(np.asarray(waveform, dtype=np.float32), window, onset_setting(extractor))
+def example_fbank(waveform: np.ndarray, extractor, window: int | None = None, locator=None) -> np.ndarray:
+    """The fbank of one training clip, prepared as the recogniser prepares a recording (``window`` in samples;
+    ``locator``: the model's :class:`frontend.locator.CryLocator`, if it has one)."""
+    prepared = training_example(np.asarray(waveform, dtype=np.float32), window, onset_setting(extractor), locator)
     return compute_fbank(prepared, extractor)
 
 
 def fbank_cache_key(
     ds, num_mel_bins: int, dtype: str, audio_column: str, label_column: str, window: int | None = None,
     onset_below_peak_db: float | None = None,
+    locator_digest: str | None = None,
 ) -> str:
     """Cache key: the split's fingerprint and size, the columns, the model window and the mel settings."""
     payload = {
@@ -64,6 +66,8 @@ def fbank_cache_key(
     }
     if onset_below_peak_db is not None:  # absent otherwise, so the caches of earlier runs keep their keys
         payload["onset_below_peak_db"] = float(onset_below_peak_db)
+    if locator_digest is not None:
+        payload["cry_locator"] = locator_digest
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
 
@@ -100,9 +104,11 @@ def cached_fbanks(
     desc: str = "",
     window: int | None = None,
     onset_below_peak_db: float | None = None,
+    locator=None,
 ) -> FbankStore:
     """The split's :class:`FbankStore`, computing it on first use (written atomically; never recomputed)."""
-    key = fbank_cache_key(ds, num_mel_bins, dtype, audio_column, label_column, window, onset_below_peak_db)
+    key = fbank_cache_key(ds, num_mel_bins, dtype, audio_column, label_column, window, onset_below_peak_db,
+                          None if locator is None else locator.digest)
     folder = Path(cache_dir) / "fbank" / key
     if (folder / "meta.json").exists():
         logger.info("fbank cache hit for %s: %s", desc or "split", folder)
@@ -121,7 +127,7 @@ def cached_fbanks(
                     raise ValueError(
                         f"{desc or 'split'} row {i}: audio decoded at {audio['sampling_rate']} Hz; expected {SAMPLE_RATE} Hz"
                     )
-                fb = example_fbank(audio["array"], extractor, window)
+                fb = example_fbank(audio["array"], extractor, window, locator)
                 out.write(np.ascontiguousarray(fb, dtype=np_dtype).tobytes())
                 offsets.append(offsets[-1] + len(fb))
                 labels.append(int(row[label_column]))
@@ -148,12 +154,13 @@ class FbankDataset:
 
 
 def audio_transform(
-    extractor, audio_column: str, label_column: str, augment: SpecAugment | None = None, window: int | None = None
+    extractor, audio_column: str, label_column: str, augment: SpecAugment | None = None, window: int | None = None,
+    locator=None,
 ):
     """A ``set_transform`` function computing fbanks from audio on the fly (``--cache-features false``)."""
 
     def transform(batch: dict) -> dict:
-        fbanks = [example_fbank(a["array"], extractor, window) for a in batch[audio_column]]
+        fbanks = [example_fbank(a["array"], extractor, window, locator) for a in batch[audio_column]]
         if augment is not None:
             fbanks = [augment(fb) for fb in fbanks]
         return {"fbank": fbanks, "labels": list(batch[label_column])}

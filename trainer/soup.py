@@ -24,7 +24,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 WEIGHTS_FILE = "model.safetensors"
-COPIED_FILES = ("config.json", "preprocessor_config.json", "pokedex.json")
+COPIED_FILES = ("config.json", "preprocessor_config.json", "pokedex.json", "cry_locator.safetensors")
 """Taken from the first ingredient (checked equal where it matters); calibration.json is left out on purpose."""
 IGNORED_CONFIG_KEYS = ("_name_or_path", "transformers_version", "torch_dtype", "dtype")
 NORMALISATION_KEYS = ("mean", "std")

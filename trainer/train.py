@@ -102,13 +102,13 @@ def resolve_resume(targs: TrainArguments, label_names: list[str]) -> str | None:
     return value
 
 
-def _scan(ds, extractor, audio_column: str, window: int | None = None) -> tuple[int, float, float, int]:
+def _scan(ds, extractor, audio_column: str, window: int | None = None, locator=None) -> tuple[int, float, float, int]:
     """Longest clip in frames and fbank sums, without caching (``--cache-features false``)."""
     from .features import example_fbank
 
     longest, s, s2, n = 0, 0.0, 0.0, 0
     for row in ds.select_columns([audio_column]):
-        fb = example_fbank(row[audio_column]["array"], extractor, window).astype(np.float64)
+        fb = example_fbank(row[audio_column]["array"], extractor, window, locator).astype(np.float64)
         longest, s, s2, n = max(longest, len(fb)), s + fb.sum(), s2 + np.square(fb).sum(), n + fb.size
     return longest, s, s2, n
 
@@ -143,6 +143,8 @@ class Features:
     extractor: object
     window: int | None = None
     """Samples of the model's window a clip is cut to (the app's windows); None: a fitted input holds every clip."""
+    locator: object = None
+    """The cry locator the windows start at (``frontend.locator.CryLocator``; saved with the model), or None."""
 
 
 @dataclass
@@ -228,7 +230,7 @@ def prepare(model_args: ModelArguments, data_args: DataArguments, targs: TrainAr
 
 
 def cached_stores(run: Run, data_args: DataArguments, targs: TrainArguments, window: int | None = None,
-                  onset_below_peak_db: float | None = None) -> dict:
+                  onset_below_peak_db: float | None = None, locator=None) -> dict:
     """Each split's fbank store, computed once (by the main process first) and memory-mapped by the others."""
     from . import features as F
     from .fbank_store import ConcatFbankStore
@@ -238,7 +240,7 @@ def cached_stores(run: Run, data_args: DataArguments, targs: TrainArguments, win
 
     def cached(ds, desc):
         return F.cached_fbanks(ds, run.mels, data_args.cache_dir, dtype=data_args.feature_dtype, desc=desc,
-                               window=window, onset_below_peak_db=onset_below_peak_db, **cols)
+                               window=window, onset_below_peak_db=onset_below_peak_db, locator=locator, **cols)
 
     with targs.main_process_first(desc="fbank cache"):
         for s in run.splits:
@@ -266,14 +268,15 @@ def build_features(run: Run, model_args: ModelArguments, data_args: DataArgument
     window = window_samples(model_args.max_length) if model_args.max_length else None
     onset = model_args.onset_below_peak_db
     onset = inherited_preprocessor_setting(model_args, "onset_below_peak_db", None) if onset is None else onset
+    locator = resolve_locator(model_args)
     stores = {}
     if data_args.cache_features:
-        stores = cached_stores(run, data_args, targs, window, onset)
+        stores = cached_stores(run, data_args, targs, window, onset, locator)
         longest = max(int(st.lengths.max()) for st in stores.values())
         mean, std = stores[data_args.train_split].stats()
     else:
         probe = make_extractor(run.mels, onset_below_peak_db=onset)
-        scans = {s: _scan(run.data[s], probe, data_args.audio_column, window) for s in run.splits}
+        scans = {s: _scan(run.data[s], probe, data_args.audio_column, window, locator) for s in run.splits}
         longest = max(v[0] for v in scans.values())
         _, s1, s2, n = scans[data_args.train_split]
         mean = s1 / n
@@ -282,8 +285,21 @@ def build_features(run: Run, model_args: ModelArguments, data_args: DataArgument
     bands = model_args.band_normalisation or inherited_band_normalisation(model_args)
     extractor = make_extractor(run.mels, max_length, mean, std, bands, onset)
     logger.info("max_length %d frames (longest clip %d); fbank mean %.4f std %.4f; band normalisation %s; onset %s",
-                max_length, longest, mean, std, bands, "off" if onset is None else f"{onset:g} dB under the peak")
-    return Features(stores, max_length, mean, std, extractor, window)
+                max_length, longest, mean, std, bands,
+                "the cry locator's" if locator is not None else "off" if onset is None else f"{onset:g} dB under the peak")
+    return Features(stores, max_length, mean, std, extractor, window, locator)
+
+
+def resolve_locator(model_args: ModelArguments):
+    """The cry locator the windows start at: ``--cry-locator`` (a file; "none": no locator), else the --model
+    folder's when training continues from one, else None."""
+    from frontend.locator import CryLocator, load_locator
+
+    if model_args.cry_locator == "none":
+        return None
+    if model_args.cry_locator:
+        return CryLocator.load(model_args.cry_locator)
+    return load_locator(model_args.model_name_or_path) if model_args.init == "pretrained" else None
 
 
 def inherited_band_normalisation(model_args: ModelArguments) -> str:
@@ -346,7 +362,8 @@ def build_datasets(run: Run, feats: Features, model, model_args: ModelArguments,
         datasets_ = {s: F.FbankDataset(feats.stores[s], augment_for(s)) for s in run.splits}
     else:
         cols = {"audio_column": data_args.audio_column, "label_column": data_args.label_column}
-        datasets_ = {s: run.data[s].with_transform(F.audio_transform(feats.extractor, **cols, augment=augment_for(s), window=feats.window))
+        datasets_ = {s: run.data[s].with_transform(F.audio_transform(feats.extractor, **cols, augment=augment_for(s), window=feats.window,
+                                                                locator=feats.locator))
                      for s in run.splits}
     return Setup(datasets_, model, collator, [], head_only, False)
 
@@ -364,7 +381,7 @@ def prototype_callback(run: Run, feats: Features, model, model_args: ModelArgume
         references = F.FbankDataset(feats.stores[train].select(rows))
     else:
         cols = {"audio_column": data_args.audio_column, "label_column": data_args.label_column}
-        references = run.data[train].select(rows).with_transform(F.audio_transform(feats.extractor, **cols, window=feats.window))
+        references = run.data[train].select(rows).with_transform(F.audio_transform(feats.extractor, **cols, window=feats.window, locator=feats.locator))
     collator = F.FbankCollator.for_extractor(feats.extractor)
     return PrototypeHeadCallback(model, references, collator, model_args.cosine_head_scale,
                                  model_args.prototype_head_every, targs.per_device_eval_batch_size)
@@ -475,6 +492,10 @@ def save_outputs(out: Path, model, run: Run, feats: Features, trainer, summary: 
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     feats.extractor.save_pretrained(out)
+    if feats.locator is not None:
+        from frontend.locator import LOCATOR_FILE
+
+        feats.locator.save(out / LOCATOR_FILE)
     species, languages = species_info(run.dsd, run.splits, run.names, data_args.label_column)
     save_pokedex(out, species, languages)
     save_calibration(out, calibration)
