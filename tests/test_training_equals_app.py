@@ -53,7 +53,7 @@ def training_inputs(recognizer, samples: np.ndarray, tmp_path, window: int | Non
     ds = load_from_disk(str(tmp_path / "ds"))
     extractor = recognizer.bundle.feature_extractor
     store = cached_fbanks(ds, extractor.num_mel_bins, tmp_path / "cache", window=window, desc="train",
-                          onset_below_peak_db=onset_setting(extractor))
+                          onset_below_peak_db=onset_setting(extractor), locator=recognizer.locator)
     batch = FbankCollator.for_extractor(extractor)([{"fbank": store[0], "labels": 0}])
     return np.asarray(ds[0]["audio"]["array"], dtype=np.float32), batch["input_values"].numpy()
 
@@ -104,6 +104,27 @@ def test_windows_cut_at_the_onset_are_identical_in_training_and_in_the_app(recog
         recognizer.onset_below_peak_db = None
     np.testing.assert_allclose(trained, heard, rtol=0, atol=1e-5)
     assert np.abs(trained - plain).max() > 0.1  # the window really starts elsewhere (0.02 s before the cry, not 0.1 s)
+
+
+def test_windows_cut_where_a_cry_locator_says_are_identical_in_training_and_in_the_app(recognizer, tmp_path, rng):
+    import torch
+
+    from frontend.locator import CryLocator, build_network
+
+    audio = recordings(rng)["silence around"]
+    plain = training_inputs(recognizer, audio, tmp_path / "plain", window=None)[1]
+    torch.manual_seed(1)
+    locator = CryLocator(build_network(n_mels=64, channels=8, hidden=4), {"n_mels": 64, "channels": 8, "hidden": 4},
+                         digest="test-locator")
+    locator.onset_seconds = lambda samples: 1.1  # 0.3 s into the cry: a window the level rules never cut
+    recognizer.locator = locator
+    try:
+        audio, trained = training_inputs(recognizer, audio, tmp_path, window=None)
+        heard = recogniser_inputs(recognizer, audio)
+    finally:
+        recognizer.locator = None
+    np.testing.assert_allclose(trained, heard, rtol=0, atol=1e-5)
+    assert np.abs(trained - plain).max() > 0.1  # the window really starts where the locator said
 
 
 def test_a_long_recording_trains_on_the_loudest_window_the_app_scores(recognizer, tmp_path, rng):
