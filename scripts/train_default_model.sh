@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded default model (models/default) with the project's own commands. RECIPE picks the defaults:
-#   RECIPE=4: recipe 3's model (models/default at commit 5d0ff79) fine-tuned with windows that start where a learned
+#   RECIPE=4 (the default, installed): recipe 3's model (models/default at commit 5d0ff79) fine-tuned with windows that start where a learned
 #     cry locator puts the cry (LOCATOR=1: the locator stage trains it from the builder's captures with the data's
 #     seed and music, trainer.cry_locator, and every stage gets --cry-locator; the model folder carries it as
 #     cry_locator.safetensors, which the app reads) on recipe 3's data (seed 3, 40 variants per cry, 750 no_cry),
 #     2 epochs at 5e-5;
-#   RECIPE=3 (the default, installed): recipe 2's model (models/default at commit 84ad496, INIT_FROM=git:84ad496)
+#   RECIPE=3 (installed before recipe 4): recipe 2's model (models/default at commit 84ad496, INIT_FROM=git:84ad496)
 #     fine-tuned with windows that start at the cry's onset (ONSET=20: --onset-below-peak-db 20, the front-end
 #     setting the app then reads from preprocessor_config.json) on a fresh draw of the recipe-2 chain (seed 3, 40
 #     variants per cry, 750 no_cry), 2 epochs at 5e-5, no low-SNR stage;
@@ -42,7 +42,7 @@
 # BUILD_FLAGS (extra builder flags), TRAIN_FLAGS (extra trainer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RECIPE="${RECIPE:-3}"
+RECIPE="${RECIPE:-4}"
 case "$RECIPE" in
   4) INIT_FROM="${INIT_FROM-git:5d0ff79}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
@@ -51,7 +51,7 @@ case "$RECIPE" in
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" CAL_PRECISION="${CAL_PRECISION:-0.99}" ;;
   2) INIT_FROM="${INIT_FROM-git:c392a00}" ;;
-  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 4, 3 (installed) or 2" >&2; exit 2 ;;
+  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 4 (installed), 3 or 2" >&2; exit 2 ;;
 esac
 SHARED="${SHARED:-../shared/pokeapi}"
 MUSIC="${MUSIC:-data/music}"
