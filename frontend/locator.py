@@ -61,9 +61,10 @@ def build_network(n_mels: int = LOCATOR_MELS, channels: int = 64, hidden: int = 
 class CryLocator:
     """A trained locator: :meth:`onset_seconds` says where in a 16 kHz recording the cry starts."""
 
-    def __init__(self, network, config: dict, digest: str = ""):
+    def __init__(self, network, config: dict):
         network.eval()
-        self.network, self.config, self.digest = network, dict(config), digest
+        self.network, self.config = network, dict(config)
+        self.digest = weights_digest(network)  # names these weights: the trainer's feature cache keys on it
         self._extractor = None
 
     @classmethod
@@ -80,7 +81,7 @@ class CryLocator:
             raise ValueError(f"cry locator {path}: unreadable ({e}); expected a file written by trainer.cry_locator") from e
         network = build_network(**config)
         network.load_state_dict(state)
-        return cls(network, config, hashlib.sha256(path.read_bytes()).hexdigest()[:16])
+        return cls(network, config)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the locator (atomically); the path."""
@@ -111,6 +112,15 @@ class CryLocator:
         """s. Where the cry starts (the start of the highest-scoring frame; 0 for audio too short for a frame)."""
         logits = self.frame_logits(samples)
         return float(np.argmax(logits)) / FRAMES_PER_SECOND if len(logits) else 0.0
+
+
+def weights_digest(network) -> str:
+    """A short hash of a network's weights, in state-dict order."""
+    h = hashlib.sha256()
+    for name, tensor in network.state_dict().items():
+        h.update(name.encode())
+        h.update(tensor.detach().cpu().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def load_locator(model_dir: str | os.PathLike) -> CryLocator | None:

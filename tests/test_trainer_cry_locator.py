@@ -10,7 +10,7 @@ import pytest
 from frontend.audio import SAMPLE_RATE
 from frontend.fbank import compute_fbank, make_extractor
 from tests.synthetic import fake_cry, write_audio
-from trainer.cry_locator import LocatorArguments, cry_start_seconds, draw_captures, main, train_locator
+from trainer.cry_locator import LocatorArguments, draw_captures, main, recipe_onset_seconds, train_locator
 
 MELS = 32
 
@@ -35,9 +35,9 @@ def write_cache(path, recordings: list[np.ndarray], onsets: list[float], ids: li
 
 def test_the_onset_is_the_place_step_of_a_capture_recipe():
     recipe = {"condition": "capture", "transforms": [{"name": "prepare"}, {"name": "place", "start_s": 1.25}]}
-    assert cry_start_seconds(recipe) == 1.25
+    assert recipe_onset_seconds(recipe) == 1.25
     with pytest.raises(ValueError, match="recipe of condition 'clean' has no place step"):
-        cry_start_seconds({"condition": "clean", "transforms": [{"name": "prepare"}]})
+        recipe_onset_seconds({"condition": "clean", "transforms": [{"name": "prepare"}]})
 
 
 def test_the_locator_learns_where_the_cry_starts_where_levels_cannot_tell(tmp_path, rng):

@@ -114,8 +114,7 @@ def test_windows_cut_where_a_cry_locator_says_are_identical_in_training_and_in_t
     audio = recordings(rng)["silence around"]
     plain = training_inputs(recognizer, audio, tmp_path / "plain", window=None)[1]
     torch.manual_seed(1)
-    locator = CryLocator(build_network(n_mels=64, channels=8, hidden=4), {"n_mels": 64, "channels": 8, "hidden": 4},
-                         digest="test-locator")
+    locator = CryLocator(build_network(n_mels=64, channels=8, hidden=4), {"n_mels": 64, "channels": 8, "hidden": 4})
     locator.onset_seconds = lambda samples: 1.1  # 0.3 s into the cry: a window the level rules never cut
     recognizer.locator = locator
     try:

@@ -69,7 +69,7 @@ class LocatorArguments:
             raise ValueError(f"--learning-rate {self.learning_rate}: expected a rate in (0, 1]")
 
 
-def cry_start_seconds(recipe: dict) -> float:
+def recipe_onset_seconds(recipe: dict) -> float:
     """s. Where the builder put the cry in a capture (0 when the recording starts in the middle of it)."""
     place = [t for t in recipe["transforms"] if t["name"] == "place"]
     if not place:
@@ -88,7 +88,7 @@ def _draw(job: tuple) -> tuple[list[np.ndarray], list[float], list[int]]:
     feats, onsets, ids = [], [], []
     for pokedex_id, rendition_index, path in cries:
         key, samples = 2 * pokedex_id + rendition_index, load_cry(path)
-        examples = [(audio, cry_start_seconds(recipe)) for audio, recipe in maker.captures(samples, per_cry, key=key)]
+        examples = [(audio, recipe_onset_seconds(recipe)) for audio, recipe in maker.captures(samples, per_cry, key=key)]
         if uncaptured:  # clips that start with the cry: the clean cry and augmented variants (their own streams)
             examples.append((maker.maker.prepare(samples)[0], 0.0))
             examples += [(maker.maker.make(samples, "train", "augmented", np.random.default_rng([seed, key, UNCAPTURED_STREAM, i])).audio, 0.0)
