@@ -24,9 +24,10 @@ class FixedLocator:
         return self.seconds
 
 
-def random_locator(seed: int = 0, n_mels: int = 16) -> CryLocator:
+def random_locator(seed: int = 0, n_mels: int = 16, kind: str = "gru") -> CryLocator:
     torch.manual_seed(seed)
-    return CryLocator(build_network(n_mels=n_mels, channels=8, hidden=4), {"n_mels": n_mels, "channels": 8, "hidden": 4})
+    config = {"n_mels": n_mels, "channels": 8, **({"hidden": 4} if kind == "gru" else {"kind": kind, "dilations": [1, 2, 4]})}
+    return CryLocator(build_network(**config), config)
 
 
 def test_features_cancel_a_static_filter_and_the_level(rng):
@@ -49,6 +50,46 @@ def test_a_saved_locator_loads_with_the_same_answers_and_a_digest_of_its_weights
     assert loaded.digest and loaded.digest != CryLocator.load(tmp_path / "b.safetensors").digest
     assert loaded.digest == CryLocator.load(tmp_path / "a" / LOCATOR_FILE).digest
     assert load_locator(tmp_path) is None  # a folder without one
+
+
+def test_both_architectures_give_a_logit_per_frame_and_save_their_kind(tmp_path, rng):
+    recording = 0.1 * rng.standard_normal(2 * SAMPLE_RATE).astype(np.float32)
+    conv, gru = random_locator(0, kind="dilated_conv"), random_locator(0)  # gru: a config without a kind (recipe 4's)
+    assert "kind" not in gru.config and gru.network.gru is not None
+    conv.save(tmp_path / "conv.safetensors")
+    loaded = CryLocator.load(tmp_path / "conv.safetensors")
+    assert loaded.config["kind"] == "dilated_conv" and not hasattr(loaded.network, "gru")
+    assert len(loaded.frame_logits(recording)) == len(gru.frame_logits(recording)) == 198
+    np.testing.assert_allclose(loaded.frame_logits(recording), conv.frame_logits(recording), rtol=1e-5, atol=1e-6)
+    # the convolutions see a neighbourhood (here ±11 frames), the GRU the whole recording
+    x = torch.randn(1, 200, 16)
+    later = x.clone()
+    later[:, 100:] += 1.0
+    with torch.no_grad():
+        assert torch.allclose(conv.network(later)[0, :89], conv.network(x)[0, :89])
+        assert not torch.allclose(conv.network(later)[0, 89:100], conv.network(x)[0, 89:100])
+        assert not torch.allclose(gru.network(later)[0, 80:89], gru.network(x)[0, 80:89])
+
+
+def test_the_convolutions_know_where_the_recording_ends_in_a_padded_batch():
+    conv = random_locator(0, kind="dilated_conv")
+    x = torch.randn(1, 120, 16)
+    padded = torch.cat([x, torch.zeros(1, 40, 16)], dim=1)  # a batch padded to a longer recording
+    mask = torch.arange(160)[None] < 120
+    with torch.no_grad():
+        alone = conv.network(x)[0]
+        assert torch.allclose(conv.network(padded, mask)[0, :120], alone, atol=1e-6)  # the padding is outside it
+        assert not torch.allclose(conv.network(padded)[0, 100:120], alone[100:], atol=1e-4)  # unmasked: sound at the mean
+
+
+def test_an_unknown_kind_or_a_config_that_does_not_fit_the_weights_is_named(tmp_path):
+    with pytest.raises(ValueError, match="cry locator kind 'lstm': expected one of dilated_conv, gru"):
+        build_network(kind="lstm")
+    conv = random_locator(0, kind="dilated_conv")
+    conv.config = {**conv.config, "kind": "gru"}  # a file whose config names another network
+    conv.save(tmp_path / "bad.safetensors")
+    with pytest.raises(ValueError, match="bad.safetensors: its config .* does not fit its weights"):
+        CryLocator.load(tmp_path / "bad.safetensors")
 
 
 def test_a_file_that_is_not_a_locator_is_named(tmp_path):

@@ -2,14 +2,18 @@
 
     python -m trainer.cry_locator --output runs/locator/cry_locator.safetensors --seed 3 --music-dir data/music/train
         [--cries-dir ../shared/pokeapi/cries] [--ids 1-151] [--renditions latest,legacy] [--per-cry 16]
-        [--uncaptured-per-cry 8] [--epochs 10] [--threads 2] [--num-proc 2]
+        [--uncaptured-per-cry 8] [--lead-in-per-cry 4] [--architecture dilated_conv] [--epochs 10] [--threads 2]
+        [--num-proc 2]
 
 Draws ``--per-cry`` captures of every reference cry with the builder's capture chain and the train split's rooms
 and backgrounds, and ``--uncaptured-per-cry`` augmented variants plus the clean cry (the cry at their start: the
 dataset's other clips, which the trainer cuts with the locator too; a locator that never saw them cut clean cries
-after their first syllable) (``dataset_builder.captures.CaptureMaker``, the same ``--seed`` and music as the dataset, so it
-draws from the dataset's train pool and never from its test pool), keeps each one's filterbank and the frame
-where its recipe's ``place`` step put the cry, and fits the locator by cross-entropy over the frames against a
+after their first syllable), and ``--lead-in-per-cry`` of those placed after a quiet lead-in (the builder's
+``PlaceInRecording``, 0.05–2 s, over a noise floor 30–70 dB under the cry: a game heard in a quiet room; a
+locator that never saw one put some clean cries after their first syllable) (``dataset_builder.captures.CaptureMaker``,
+the same ``--seed`` and music as the dataset, so it draws from the dataset's train pool and never from its test
+pool), keeps each one's filterbank and the frame where the cry starts (a capture recipe's ``place`` step), and
+fits the locator (``--architecture``, ``frontend.locator.KINDS``) by cross-entropy over the frames against a
 target 20 ms wide around that frame. A tenth of the species are held out of its training to report the onset
 error on. The captures are cached beside the output (``<output>.data.npz``), so a rerun only trains; the same seed
 gives the same captures and the same locator. Pass the file to the trainer (``--cry-locator``): the model folder
@@ -38,6 +42,15 @@ TARGET_SIGMA_FRAMES = 2.0
 UNCAPTURED_STREAM = 7919
 """Marks the random streams of the clips that start with the cry apart from the captures' ([seed, key, i])."""
 
+LEAD_IN_STREAM = 7927
+"""Marks the random streams of the clips placed after a quiet lead-in."""
+
+LEAD_IN_SECONDS = (0.05, 2.0)
+"""s. The quiet lead-in before a clean or augmented cry (``--lead-in-per-cry``)."""
+
+NOISE_FLOOR_BELOW_CRY_DB = (30.0, 70.0)
+"""dB. The lead-in clips' white-noise floor, under the cry's RMS."""
+
 NEAR_SECONDS = (0.05, 0.15, 0.3)
 """s. Onset errors the report counts captures within."""
 
@@ -52,6 +65,11 @@ class LocatorArguments:
     uncaptured_per_cry: int = field(default=8, metadata={
         "help": "Also this many augmented variants and the clean cry per reference cry, the cry at their start (onset "
         "0): the dataset's clean and augmented clips, which the trainer cuts with the locator too."})
+    lead_in_per_cry: int = field(default=4, metadata={
+        "help": "Also this many clips per reference cry with the clean cry (the first) or an augmented variant after a "
+        "quiet lead-in (0.05-2 s over a noise floor 30-70 dB under the cry): a game heard in a quiet room."})
+    architecture: str = field(default="dilated_conv", metadata={
+        "help": "The locator's network: dilated_conv (convolutions only, one pass) or gru (recipe 4's, frame by frame)."})
     seed: int = field(default=3, metadata={"help": "The one seed: the capture chain's pools (the dataset's seed), the draws, the training."})
     music_dir: str | None = field(default=None, metadata={"help": "The builder's --music-dir (data/music/train)."})
     epochs: int = field(default=10, metadata={"help": "Passes over the captures."})
@@ -61,10 +79,15 @@ class LocatorArguments:
     num_proc: int = field(default=2, metadata={"help": "Processes drawing the captures."})
 
     def __post_init__(self) -> None:
-        for name, low, high in (("per_cry", 1, 200), ("uncaptured_per_cry", 0, 200), ("epochs", 1, 200), ("batch_size", 1, 1024),
+        for name, low, high in (("per_cry", 1, 200), ("uncaptured_per_cry", 0, 200), ("lead_in_per_cry", 0, 200),
+                                ("epochs", 1, 200), ("batch_size", 1, 1024),
                                 ("threads", 1, 256), ("num_proc", 1, 64)):
             if not low <= getattr(self, name) <= high:
                 raise ValueError(f"--{name.replace('_', '-')} {getattr(self, name)}: expected {low}-{high}")
+        from frontend.locator import KINDS
+
+        if self.architecture not in KINDS:
+            raise ValueError(f"--architecture {self.architecture}: expected one of {', '.join(KINDS)}")
         if not 0 < self.learning_rate <= 1:
             raise ValueError(f"--learning-rate {self.learning_rate}: expected a rate in (0, 1]")
 
@@ -83,7 +106,7 @@ def _draw(job: tuple) -> tuple[list[np.ndarray], list[float], list[int]]:
     from frontend.fbank import compute_fbank, make_extractor
     from heldout.cries import load_cry
 
-    cries, per_cry, uncaptured, seed, music_dir = job
+    cries, per_cry, uncaptured, lead_in, seed, music_dir = job
     maker, extractor = CaptureMaker(seed=seed, music_dir=music_dir), make_extractor(LOCATOR_MELS)
     feats, onsets, ids = [], [], []
     for pokedex_id, rendition_index, path in cries:
@@ -93,11 +116,28 @@ def _draw(job: tuple) -> tuple[list[np.ndarray], list[float], list[int]]:
             examples.append((maker.maker.prepare(samples)[0], 0.0))
             examples += [(maker.maker.make(samples, "train", "augmented", np.random.default_rng([seed, key, UNCAPTURED_STREAM, i])).audio, 0.0)
                          for i in range(uncaptured)]
+        examples += [after_lead_in(maker.maker, samples, np.random.default_rng([seed, key, LEAD_IN_STREAM, i]), clean=i == 0)
+                     for i in range(lead_in)]
         for audio, onset in examples:
             feats.append(compute_fbank(audio, extractor).astype(np.float16))
             onsets.append(onset)
             ids.append(pokedex_id)
     return feats, onsets, ids
+
+
+def after_lead_in(maker, samples: np.ndarray, rng: np.random.Generator, clean: bool) -> tuple[np.ndarray, float]:
+    """(audio, onset in s): the clean cry (``clean``) or an augmented variant of it (``maker``: the builder's
+    ``VariantMaker``) after a quiet lead-in, over white noise :data:`NOISE_FLOOR_BELOW_CRY_DB` under the cry."""
+    from dataset_builder.augment.place_in_recording import PlaceInRecording
+    from frontend.audio import SAMPLE_RATE
+
+    cry = maker.prepare(samples)[0] if clean else maker.make(samples, "train", "augmented", rng).audio
+    place = PlaceInRecording(min_margin_seconds=LEAD_IN_SECONDS[0], max_lead_in_s=LEAD_IN_SECONDS[1])
+    audio = place(cry, SAMPLE_RATE, rng)
+    rms = float(np.sqrt(np.mean(np.square(cry, dtype=np.float64)))) or 1e-4
+    floor_db = rng.uniform(*NOISE_FLOOR_BELOW_CRY_DB)
+    audio = audio + (rms * 10 ** (-floor_db / 20) * rng.standard_normal(len(audio))).astype(np.float32)
+    return audio.astype(np.float32), float(place.parameters["start_s"])
 
 
 def draw_captures(args: LocatorArguments) -> Path:
@@ -106,6 +146,8 @@ def draw_captures(args: LocatorArguments) -> Path:
 
     cache = Path(args.output + ".data.npz")
     key = {k: getattr(args, k) for k in ("cries_dir", "ids", "renditions", "per_cry", "uncaptured_per_cry", "seed", "music_dir")}
+    if args.lead_in_per_cry:  # (a cache drawn before lead-in clips existed keeps its key)
+        key["lead_in_per_cry"] = args.lead_in_per_cry
     if cache.is_file():
         with np.load(cache) as saved:
             if json.loads(str(saved["key"])) == key:
@@ -118,7 +160,7 @@ def draw_captures(args: LocatorArguments) -> Path:
     if missing:
         logger.warning("%d reference cries missing (e.g. %s)", len(missing), missing[0])
     work = [(c.pokedex_id, renditions.index(c.rendition), str(c.path)) for c in cries]
-    jobs = [(work[i :: args.num_proc], args.per_cry, args.uncaptured_per_cry, args.seed, args.music_dir)
+    jobs = [(work[i :: args.num_proc], args.per_cry, args.uncaptured_per_cry, args.lead_in_per_cry, args.seed, args.music_dir)
             for i in range(args.num_proc)]
     started = time.perf_counter()
     if args.num_proc == 1:
@@ -165,7 +207,7 @@ def onset_errors(network, feats: list[np.ndarray], onsets: np.ndarray, idx: np.n
     located = []
     with torch.no_grad():
         for x, _, mask in _batches(feats, onsets, idx, 64):
-            logits = network(x).masked_fill(~mask, float("-inf"))
+            logits = network(x, mask).masked_fill(~mask, float("-inf"))
             located.append(torch.argmax(logits, dim=1).numpy() / FRAMES_PER_SECOND)
     return np.abs(np.concatenate(located) - onsets[idx])
 
@@ -174,7 +216,7 @@ def train_locator(args: LocatorArguments, cache: Path):
     """Fit the locator on the cached captures; (CryLocator, report)."""
     import torch
 
-    from frontend.locator import CryLocator, build_network
+    from frontend.locator import DILATIONS, CryLocator, build_network
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -188,7 +230,8 @@ def train_locator(args: LocatorArguments, cache: Path):
     held = set(rng.choice(species, size=max(1, len(species) // 10), replace=False).tolist()) if len(species) > 1 else set()
     val = np.array([i for i in range(len(ids)) if ids[i] in held], dtype=int)
     train = np.array([i for i in range(len(ids)) if ids[i] not in held], dtype=int)
-    config = {"n_mels": int(feats[0].shape[1]), "channels": 64, "hidden": 32}
+    config = {"n_mels": int(feats[0].shape[1]), "channels": 64, "kind": args.architecture}
+    config.update({"hidden": 32} if args.architecture == "gru" else {"dilations": list(DILATIONS)})
     network = build_network(**config)
     optimiser = torch.optim.AdamW(network.parameters(), lr=args.learning_rate, weight_decay=1e-4)
     steps = args.epochs * -(-len(train) // args.batch_size)
@@ -198,7 +241,7 @@ def train_locator(args: LocatorArguments, cache: Path):
         network.train()
         losses = []
         for x, target, mask in _batches(feats, onsets, rng.permutation(train), args.batch_size):
-            logits = network(x).masked_fill(~mask, -1e9)
+            logits = network(x, mask).masked_fill(~mask, -1e9)
             loss = -(target * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
             optimiser.zero_grad()
             loss.backward()
