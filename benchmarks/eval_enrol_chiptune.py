@@ -55,25 +55,27 @@ def chiptune(rng: np.random.Generator) -> np.ndarray:
     return (0.5 * wave * fade).astype(np.float32)
 
 
-def sound_recordings(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], per_snr: int, seed: int):
-    """Held-out-simulator captures of each sound at each SNR, and clean takes after a lead-in (half as many)."""
+def sound_captures(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], per_snr: int, seed: int):
+    """(label, SNR target in dB or None for a clean take after a lead-in, audio, the simulator's parameters): the
+    held-out simulator's captures of each sound at each SNR, and clean takes after a lead-in (half as many)."""
     from heldout.simulator import HeldoutSimulator
-    from trainer.evaluation.recordings import Recording
 
     simulator = HeldoutSimulator()
-    out = []
     for k, (label, samples) in enumerate(sounds.items()):
         for j, snr in enumerate([*snr_db, None]):
             for i in range(per_snr if snr is not None else max(1, per_snr // 2)):
                 rng = np.random.default_rng([seed, k, j, i])
-                if snr is None:
-                    audio, _ = simulator.clean_lead_in(samples, rng)
-                    groups = {"condition": "clean cry after a lead-in"}
-                else:
-                    audio, _ = simulator.capture(samples, rng, snr)
-                    groups = {"condition": "capture", "snr_target": f"{snr:g} dB"}
-                out.append(Recording(audio, SAMPLE_RATE, label, groups))
-    return out
+                audio, params = simulator.clean_lead_in(samples, rng) if snr is None else simulator.capture(samples, rng, snr)
+                yield label, snr, audio, params
+
+
+def sound_recordings(sounds: dict[str, np.ndarray], snr_db: tuple[float, ...], per_snr: int, seed: int):
+    """:func:`sound_captures` as recordings for the recogniser."""
+    from trainer.evaluation.recordings import Recording
+
+    return [Recording(audio, SAMPLE_RATE, label, {"condition": "clean cry after a lead-in"} if snr is None else
+                      {"condition": "capture", "snr_target": f"{snr:g} dB"})
+            for label, snr, audio, _ in sound_captures(sounds, snr_db, per_snr, seed)]
 
 
 def enrolled(bundle, sounds: dict[str, np.ndarray], per_sound: int, capture_rows: int, seed: int,

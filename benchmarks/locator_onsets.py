@@ -110,6 +110,7 @@ def main() -> None:
     errors: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     seconds: dict[str, list[float]] = defaultdict(list)
     started = time.perf_counter()
+
     def recordings():
         """(audio, true onset s, condition, subgroup) of every recording."""
         for cry in cries:
@@ -117,18 +118,14 @@ def main() -> None:
             for k, snr in enumerate(conditions):
                 audio, params = simulate(plan, cry, k, samples, simulator)
                 yield audio, cry_start_seconds(params), "clean cry after a lead-in" if snr is None else f"capture {snr:g} dB", cry.rendition
-        if args.chiptunes:
-            sys.path.insert(0, str(ROOT / "benchmarks"))
-            from benchmarks.eval_enrol_chiptune import chiptune
+        if args.chiptunes:  # the enrolment study's sounds and captures (the same seed gives the same ones)
+            from benchmarks.eval_enrol_chiptune import chiptune, sound_captures
 
             rng = np.random.default_rng(args.seed)
-            for k, sound in enumerate(chiptune(rng) for _ in range(args.chiptunes)):
-                for j, snr in enumerate(conditions):
-                    for i in range(args.chiptune_captures if snr is not None else max(1, args.chiptune_captures // 2)):
-                        r = np.random.default_rng([args.seed, k, j, i])
-                        audio, params = simulator.clean_lead_in(sound, r) if snr is None else simulator.capture(sound, r, snr)
-                        condition = "chiptune, clean after a lead-in" if snr is None else f"chiptune, capture {snr:g} dB"
-                        yield audio, cry_start_seconds(params), condition, f"sound {k + 1}"
+            sounds = {f"sound {k + 1}": chiptune(rng) for k in range(args.chiptunes)}
+            for label, snr, audio, params in sound_captures(sounds, plan.snr_db, args.chiptune_captures, args.seed):
+                condition = "chiptune, clean after a lead-in" if snr is None else f"chiptune, capture {snr:g} dB"
+                yield audio, cry_start_seconds(params), condition, label
 
     count = 0
     for audio, true, condition, subgroup in recordings():
