@@ -2,6 +2,7 @@
 
 A file fetched once is read from the cache afterwards, so a rerun (or a resumed build after a failure)
 downloads nothing it already has. Cache writes are atomic: a killed build never leaves a truncated file.
+A ``file://`` URL is read from disk (not cached): a local mirror such as ``../shared/pokeapi`` serves as a base URL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from common.files import atomic_write
 
@@ -89,7 +91,9 @@ class HttpClient:
         return Path(self.config.cache_dir) / "http" / host / safe
 
     def get(self, url: str) -> bytes:
-        """The body of ``url`` (from the cache when there); raises :class:`DownloadError`."""
+        """The body of ``url`` (from the cache when there; a ``file://`` URL from disk); raises :class:`DownloadError`."""
+        if urlsplit(url).scheme == "file":
+            return _read_local(url)
         cached = self.cache_path(url)
         if cached is not None and cached.is_file():
             return cached.read_bytes()
@@ -121,7 +125,7 @@ class HttpClient:
 
         host = urlsplit(url).netloc
         if urlsplit(url).scheme not in ("http", "https"):
-            raise DownloadError(url, "not an http(s) URL; expected a base URL like https://host/path")
+            raise DownloadError(url, "not an http(s) or file URL; expected a base URL like https://host/path")
         if host in self._dead_hosts:
             raise DownloadError(url, f"host {host} unreachable ({self._dead_hosts[host]})")
         with self._lock:
@@ -139,6 +143,20 @@ class HttpClient:
         if response.status_code != 200:
             raise DownloadError(url, f"HTTP {response.status_code} {response.reason or ''}".strip())
         return response.content
+
+
+def _read_local(url: str) -> bytes:
+    """The bytes of a ``file://`` URL's file; a :class:`DownloadError` naming it when it is not a readable file."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise DownloadError(url, f"file URL on host {parts.netloc!r}; expected file:///absolute/path")
+    path = Path(url2pathname(parts.path))
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as err:
+        raise DownloadError(url, f"no such file {path}") from err
+    except OSError as err:
+        raise DownloadError(url, f"cannot read {path}: {err.strerror or type(err).__name__}") from err
 
 
 def _first_line(err: BaseException) -> str:

@@ -335,19 +335,29 @@ def private_copy(bundle: ModelBundle) -> ModelBundle:
 
 
 def _save(bundle: ModelBundle, label: str, out: Path) -> None:
-    """The model folder: weights, extractor, pokedex (the new entry named in every language), calibration."""
+    """The model folder, with the new entry in its pokedex named ``label`` in every language."""
+    pokedex = dict(bundle.pokedex)
+    pokedex[label] = Species(pokedex_id=0, identifier="", names={lang: label for lang in bundle.languages})
+    save_model_folder(bundle, out, pokedex)
+
+
+def save_model_folder(bundle: ModelBundle, out: Path, pokedex: dict[str, Species], card: str | None = None) -> None:
+    """Write ``bundle`` as a model folder at ``out`` (new or empty; atomically: a killed run leaves no half folder):
+    weights, extractor, ``pokedex``, calibration, the folder's maps, negatives and locator, and ``card`` as its
+    README.md when given."""
     from recognizer.model_files import save_calibration
 
+    out = Path(out)
     tmp = out.with_name(f".{out.name}.enrolling")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
         bundle.model.save_pretrained(tmp)
         bundle.feature_extractor.save_pretrained(tmp)
-        pokedex = dict(bundle.pokedex)
-        pokedex[label] = Species(pokedex_id=0, identifier="", names={lang: label for lang in bundle.languages})
         save_pokedex(tmp, pokedex, bundle.languages)
         save_calibration(tmp, bundle.calibration)
+        if card is not None:
+            (tmp / "README.md").write_text(card, encoding="utf-8")
         # the maps hold for the trained rows, the negatives for any label: enrol again later
         for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE, NEGATIVES_FILE, LOCATOR_FILE):
             if (bundle.directory / name).is_file():

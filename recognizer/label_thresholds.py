@@ -62,25 +62,47 @@ def load_negatives(directory: str | os.PathLike) -> NegativeWindows | None:
     return NegativeWindows(tensors["embeddings"].astype(np.float32), tensors["recording"].astype(np.int64))
 
 
-def answered_probabilities(negatives: NegativeWindows, weights: np.ndarray, biases: np.ndarray,
-                           row_labels: list[str], label: str, temperature: float) -> np.ndarray:
-    """For each negative recording, ``label``'s probability when the app would answer it (its best cry-like window
-    names ``label`` first and ``no_cry`` is not the most probable), else -1: the score a threshold is set against."""
+def answered_labels(negatives: NegativeWindows, weights: np.ndarray, biases: np.ndarray, row_labels: list[str],
+                    temperature: float) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """What the app would answer for each negative recording, read once for every label: the labels (columns), and
+    per recording the column of the species its best cry-like window names first (-1 when ``no_cry`` is the most
+    probable, so it would not answer) and that species' probability."""
     from recognizer.predict import CRY, HeadLabels, best_window, doubt, species_probs
 
     head = HeadLabels.of(row_labels)
     labels = head.labels
     probs = head.probabilities(negatives.embeddings @ weights.T + biases, temperature)
-    column = labels.index(label)
-    out = np.full(negatives.recordings, -1.0)
+    columns = np.full(negatives.recordings, -1, dtype=np.int64)
+    scores = np.full(negatives.recordings, -1.0)
     for r in range(negatives.recordings):
         rows = np.flatnonzero(negatives.recording == r)
         if not len(rows):
             continue
         window = probs[rows[best_window(probs[rows], [CRY] * len(rows), labels)]]  # every stored window is cry-like
-        if int(np.argmax(species_probs(window, labels))) == column and not doubt([CRY], window, labels, 0.0):
-            out[r] = float(window[column])
-    return out
+        if not doubt([CRY], window, labels, 0.0):
+            columns[r] = int(np.argmax(species_probs(window, labels)))
+            scores[r] = float(window[columns[r]])
+    return labels, columns, scores
+
+
+def answered_probabilities(negatives: NegativeWindows, weights: np.ndarray, biases: np.ndarray,
+                           row_labels: list[str], label: str, temperature: float) -> np.ndarray:
+    """For each negative recording, ``label``'s probability when the app would answer it (its best cry-like window
+    names ``label`` first and ``no_cry`` is not the most probable), else -1: the score a threshold is set against."""
+    labels, columns, scores = answered_labels(negatives, weights, biases, row_labels, temperature)
+    return np.where(columns == labels.index(label), scores, -1.0)
+
+
+def fit_label_thresholds(negatives: NegativeWindows, weights: np.ndarray, biases: np.ndarray, row_labels: list[str],
+                         labels: list[str], temperature: float, model_threshold: float,
+                         max_false_answers: float = DEFAULT_MAX_FALSE_ANSWERS) -> dict[str, float]:
+    """:func:`fit_label_threshold` for each of ``labels`` against one head (``weights``, ``biases``, ``row_labels``):
+    the negatives go through the head once, so enrolling a thousand sounds costs one pass, and every threshold is
+    set against the head the labels will be judged by (all of them enrolled)."""
+    columns_of, columns, scores = answered_labels(negatives, weights, biases, row_labels, temperature)
+    index = {label: i for i, label in enumerate(columns_of)}
+    return {label: fit_label_threshold(np.where(columns == index[label], scores, -1.0), model_threshold,
+                                       max_false_answers) for label in labels}
 
 
 def fit_label_threshold(scores: np.ndarray, model_threshold: float,

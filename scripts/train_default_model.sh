@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded default model (models/default) with the project's own commands. RECIPE picks the defaults:
-#   RECIPE=5 (the default, installed): recipe 4 with the locator of trainer.cry_locator's current defaults
+#   RECIPE=6 (the default, installed): recipe 5's model with every other species (ids 152-1025) enrolled from its
+#     reference cries by the species stage (SPECIES_IDS=1-1025), and the app's calibration refitted on the held-out
+#     simulator's validation draw of all 1,025 species (SPECIES_CAL_PRECISION);
+#   RECIPE=5 (installed before recipe 6): recipe 4 with the locator of trainer.cry_locator's current defaults
 #     (LOCATOR_FLAGS empty: a convolution-only locator that also learns clean cries after a quiet lead-in), from the
 #     same weights on the same data;
 #   RECIPE=4 (installed before recipe 5): recipe 3's model (models/default at commit 5d0ff79) fine-tuned with windows that start where a learned
@@ -29,7 +32,10 @@
 #   6. calibrate: the temperature and the "not sure" threshold fitted through the app's path on a validation draw of
 #      the held-out simulator (seed 1; never the evaluation draw, seed 0) for CAL_PRECISION (0.99 for recipe 3, 0.985
 #      for recipe 2), written into $RUN,
-#   7. copy it into models/default.
+#   7. species (when SPECIES_IDS is set, as in RECIPE=6): every species of SPECIES_IDS the model was not trained on
+#      enrolled from its reference cries and 10 simulated captures of each, a row per cry, alternate forms' own cries
+#      included (python -m trainer.enrol_species: $RUN-species, resumable: rerun to continue),
+#   8. copy it (or $RUN-species) into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them); a training stage that
 # was interrupted resumes from its last checkpoint (--resume-from-checkpoint true).
 # Recipe 1 (the from-scratch model of the first round) was: RECIPE=2 INIT_FROM= VARIANTS=150 LOWSNR_VARIANTS=40
@@ -37,26 +43,27 @@
 # Family hold-out runs ("train without it, test on it") are one builder flag, from weights that never heard the
 # family (RECIPE=2 starts from recipe 1, whose chain had no GSM), e.g.
 #   RECIPE=2 DATA=data/gen1-no-gsm RUN=runs/no-gsm BUILD_FLAGS="--holdout-family codec=gsm" bash scripts/train_default_model.sh
-# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build locator train evaluate calibrate install; default: all)
+# Usage: bash scripts/train_default_model.sh [STAGE...]   (stages: music build locator train evaluate calibrate species install; default: all)
 # Environment: RECIPE, SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, NO_CRY_VARIANTS,
 # LOWSNR_NO_CRY_VARIANTS, LOWSNR_SEED, LOWSNR_SNR_DB, LOWSNR_CAPTURE_FRACTION, VAL_FRACTION, TEST_FRACTION,
 # INIT_FROM, HEAD_EPOCHS, HEAD_LR, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, ONSET, LOCATOR,
-# LOCATOR_FLAGS, NUM_PROC,
+# LOCATOR_FLAGS, SPECIES_IDS, NUM_PROC,
 # BF16, TARGET_PRECISION, CAL_PRECISION, CAL_IDS, THREADS,
 # BUILD_FLAGS (extra builder flags), TRAIN_FLAGS (extra trainer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RECIPE="${RECIPE:-5}"
+RECIPE="${RECIPE:-6}"
 case "$RECIPE" in
-  4|5) INIT_FROM="${INIT_FROM-git:5d0ff79}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
+  4|5|6) INIT_FROM="${INIT_FROM-git:5d0ff79}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" LOCATOR="${LOCATOR:-1}" CAL_PRECISION="${CAL_PRECISION:-0.99}"
-     [ "$RECIPE" = 5 ] || LOCATOR_FLAGS="${LOCATOR_FLAGS-"--architecture gru --lead-in-per-cry 0"}" ;;
+     [ "$RECIPE" != 4 ] || LOCATOR_FLAGS="${LOCATOR_FLAGS-"--architecture gru --lead-in-per-cry 0"}"
+     [ "$RECIPE" != 6 ] || SPECIES_IDS="${SPECIES_IDS-1-1025}" ;;
   3) INIT_FROM="${INIT_FROM-git:84ad496}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" CAL_PRECISION="${CAL_PRECISION:-0.99}" ;;
   2) INIT_FROM="${INIT_FROM-git:c392a00}" ;;
-  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 5 (installed), 4, 3 or 2" >&2; exit 2 ;;
+  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 6 (installed), 5, 4, 3 or 2" >&2; exit 2 ;;
 esac
 SHARED="${SHARED:-../shared/pokeapi}"
 MUSIC="${MUSIC:-data/music}"
@@ -110,7 +117,12 @@ LR_WARM="${LR_WARM:-1e-4}"
 HEAD_EPOCHS="${HEAD_EPOCHS:-0}"
 HEAD_LR="${HEAD_LR:-1e-3}"
 PY=.venv/bin/python
-stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build locator train evaluate calibrate install)
+# SPECIES_IDS: the species stage enrols every species of these ids the model was not trained on (empty: no stage),
+# then refits the app's calibration of that folder on the held-out simulator's validation draw of those ids for
+# SPECIES_CAL_PRECISION of all answers (the enrolled species keep their own thresholds beside the model's).
+SPECIES_IDS="${SPECIES_IDS:-}"
+SPECIES_CAL_PRECISION="${SPECIES_CAL_PRECISION:-0.98}"
+stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build locator train evaluate calibrate species install)
 has() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # Idle OpenMP workers sleep instead of spinning: with a build or an evaluation beside it, the trainer's spinning
@@ -307,11 +319,36 @@ if has calibrate; then
   fi
 fi
 
+# The folder that is installed: the trained model, or the same with every species of SPECIES_IDS enrolled.
+FOLDER="$RUN"; [ -z "$SPECIES_IDS" ] || FOLDER="$RUN-species"
+if has species && [ -n "$SPECIES_IDS" ]; then
+  # Issue 13: a trained backbone names the species it never trained on from their reference cries; the rows of each
+  # species are cached beside $FOLDER as they are made, so an interrupted run continues where it stopped.
+  if [ -f "$FOLDER/model.safetensors" ]; then
+    echo "species already enrolled: $FOLDER (delete it to redo)"
+  else
+    $PY -m trainer.enrol_species --model "$RUN" --cries_dir "$SHARED/cries" \
+      --pokeapi_url "file://$(cd "$SHARED" && pwd)/pokeapi" --ids "$SPECIES_IDS" --forms --captures_per_cry 10 \
+      --rows cry --output "$FOLDER" --workers "${NUM_PROC:-2}" --threads 1
+  fi
+  # A thousand new rows take a share of every trained species' probability, and the trained model's threshold was
+  # set without the species it could not name: refit it on a validation draw (seed 1) of every species.
+  if [ -f "$FOLDER/eval-heldout/heldout_calibration.json" ]; then
+    echo "calibration already fitted: $FOLDER/eval-heldout (delete it to redo)"
+  else
+    $PY -m trainer.evaluate --model "$FOLDER" --recalibrate-on heldout-sim --cries-dir "$SHARED/cries" \
+      --ids "$SPECIES_IDS" --renditions latest,legacy --snr-db 20,10,0 --heldout-validation-seed 1 \
+      --target-precision "$SPECIES_CAL_PRECISION" --threads "${THREADS:-2}" --install-calibration \
+      --output-dir "$FOLDER/eval-heldout"
+  fi
+fi
+
 if has install; then
+  [ -f "$FOLDER/model.safetensors" ] || { echo "train_default_model.sh: $FOLDER has no model; run its stages first" >&2; exit 2; }
   rm -rf models/default.tmp && mkdir -p models/default.tmp
   for f in config.json model.safetensors preprocessor_config.json pokedex.json calibration.json enrol_map.safetensors enrol_map_captures.safetensors \
            enrol_negatives.safetensors cry_locator.safetensors README.md; do
-    [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/
+    [ -f "$FOLDER/$f" ] && cp "$FOLDER/$f" models/default.tmp/
   done
   # The card's usage example names the folder it was written in; installed, it is models/default.
   sed -i "s|model='$RUN'|model='models/default'|" models/default.tmp/README.md
@@ -319,6 +356,8 @@ if has install; then
   cp "$RUN"/eval/* models/default.tmp/eval/
   for f in heldout_calibration.md heldout_calibration.json; do  # the calibrate stage's report
     if [ -f "$RUN/eval-heldout/$f" ]; then cp "$RUN/eval-heldout/$f" models/default.tmp/eval/; fi
+    # and the species stage's, for the calibration the installed folder carries
+    if [ "$FOLDER" != "$RUN" ] && [ -f "$FOLDER/eval-heldout/$f" ]; then cp "$FOLDER/eval-heldout/$f" "models/default.tmp/eval/species_$f"; fi
   done
   for f in learning_curves.csv learning_curves.png log_history.json train_summary.json; do
     [ -f "$RUN/$f" ] && cp "$RUN/$f" models/default.tmp/eval/
@@ -336,5 +375,5 @@ if has install; then
     cp "$report" "models/default.tmp/eval/stage${n}_metrics.md"
   done
   rm -rf models/default && mv models/default.tmp models/default
-  echo "installed $RUN into models/default"
+  echo "installed $FOLDER into models/default"
 fi

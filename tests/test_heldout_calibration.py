@@ -142,6 +142,31 @@ def test_threshold_counts_unanswerable_recordings_as_not_answered():
     assert threshold > replay(scored[2].scores, labels, 1.0).confidence
 
 
+def test_answers_of_labels_with_thresholds_of_their_own_count_in_the_precision_but_keep_their_thresholds():
+    """An enrolled label ("c") is answered on its own threshold whatever the model's: its wrong answers make the
+    model's threshold rise to keep the precision over every answer, and the fit carries its threshold over."""
+    labels = list("abc")
+    confident_right = [[[6.0, 0, 0]]] * 8  # "a", right, probability ~0.995
+    unsure_right = [[[2.0, 0, 0]]] * 2  # "a", right, ~0.79
+    wrong = [[[1.5, 0, 0]]]  # "a", wrong (truth "b"), ~0.69
+    enrolled_wrong = [[[0, 0, 3.0]]]  # "c", wrong (truth "a"), ~0.91: over c's own threshold
+    scored = _scored(confident_right + unsure_right + wrong + enrolled_wrong, [0] * 10 + [1] + [0])
+    alone, _, _ = threshold_for_precision(scored[:-1], labels, 1.0, 0.9)
+    assert alone == pytest.approx(replay(scored[10].scores, labels, 1.0).confidence)  # 10 of 11 right: 0.909
+    own = {"c": 0.5}
+    threshold, precision, answered = threshold_for_precision(scored, labels, 1.0, 0.9, own)
+    # with c's wrong answer fixed, the wrong "a" must go: 10 of 11 answers right
+    assert threshold == pytest.approx(replay(scored[9].scores, labels, 1.0).confidence)
+    assert precision == pytest.approx(10 / 11) and answered == pytest.approx(11 / 12)
+    # at 0.95 c's fixed wrong answer cannot be outweighed (at best 8 of 9); decided by the model's threshold like
+    # any other, it is left out by answering the eight certainties only
+    assert threshold_for_precision(scored, labels, 1.0, 0.95, own)[0] == 1.0
+    assert threshold_for_precision(scored, labels, 1.0, 0.95)[0] == pytest.approx(
+        replay(scored[0].scores, labels, 1.0).confidence)
+    calibration, _ = fit_app_calibration(scored, labels, 0.9, Calibration(label_thresholds=own))
+    assert calibration.label_thresholds == own
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

@@ -84,6 +84,23 @@ def test_non_http_url_is_rejected(tmp_path):
         client(tmp_path).get("ftp://example.org/x")
 
 
+def test_file_url_reads_a_local_mirror_without_caching_or_requests(tmp_path):
+    mirror = tmp_path / "mirror" / "data"
+    mirror.mkdir(parents=True)
+    (mirror / "x.csv").write_bytes(b"id\n1\n")
+    c = client(tmp_path)
+    url = (mirror / "x.csv").as_uri()
+    assert c.get(url) == b"id\n1\n"
+    assert c.requests == 0 and not (tmp_path / "cache").exists()
+    (mirror / "x.csv").write_bytes(b"id\n2\n")  # read afresh: a local file is its own cache
+    assert c.get(url) == b"id\n2\n"
+    with pytest.raises(DownloadError, match="no such file") as err:
+        c.get((mirror / "missing.csv").as_uri())
+    assert "missing.csv" in str(err.value)
+    with pytest.raises(DownloadError, match="host"):
+        c.get("file://example.org/x.csv")
+
+
 def test_get_many_returns_failures_instead_of_raising(httpserver, tmp_path):
     httpserver.expect_request("/ok").respond_with_data(b"1")
     httpserver.expect_request("/gone").respond_with_data("", status=404)

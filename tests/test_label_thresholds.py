@@ -12,6 +12,7 @@ from recognizer.label_thresholds import (
     NegativeWindows,
     answered_probabilities,
     fit_label_threshold,
+    fit_label_thresholds,
     load_negatives,
     save_negatives,
 )
@@ -57,6 +58,21 @@ def test_a_negative_counts_only_when_the_app_would_answer_the_label_from_its_bes
     assert scores[0] == pytest.approx(p[2] + p[3], rel=1e-5)  # the label's rows add up
     assert list(scores[1:]) == [-1.0, -1.0, -1.0]
     assert negatives.recordings == 4
+
+
+def test_many_labels_at_once_get_the_thresholds_each_would_get_alone_against_the_same_head():
+    rng = np.random.default_rng(0)
+    labels = ["A", "B", "no_cry", "New", "New", "Other"]
+    weights = rng.normal(size=(6, 8)).astype(np.float32) * 1.5
+    biases = rng.normal(size=6).astype(np.float32)
+    negatives = NegativeWindows(rng.normal(size=(400, 8)).astype(np.float32), np.repeat(np.arange(100), 4))
+    together = fit_label_thresholds(negatives, weights, biases, labels, ["New", "Other", "A"], 1.3, 0.99, 0.05)
+    assert list(together) == ["New", "Other", "A"]
+    for label, threshold in together.items():
+        alone = answered_probabilities(negatives, weights, biases, labels, label, 1.3)
+        assert np.sum(alone > -1) >= 3  # each label is answered for some negatives: the thresholds differ
+        assert threshold == fit_label_threshold(alone, 0.99, 0.05)
+    assert len(set(together.values())) == 3
 
 
 def test_negatives_round_trip_through_the_model_folder(tmp_path):

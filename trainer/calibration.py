@@ -47,14 +47,18 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray, bounds: tuple[float,
 
 
 def choose_threshold(
-    probs: np.ndarray, labels: np.ndarray, target_precision: float, never_answered: int | None = None
+    probs: np.ndarray, labels: np.ndarray, target_precision: float, never_answered: int | None = None,
+    fixed: tuple[int, int] = (0, 0),
 ) -> tuple[float, float, float]:
     """``(threshold, precision, coverage)``: the lowest top-1 probability whose kept guesses reach the precision.
 
     Guesses with top-1 probability ≥ threshold are answered; coverage is the fraction answered. When no
     threshold reaches the target, returns 1.0 (answer only certainties) with the precision there. A clip whose
     top-1 is class ``never_answered`` (``no_cry``: the app says "not sure") is never an answer, right or not.
+    ``fixed`` = (answers, right ones) that the threshold does not decide (labels judged on thresholds of their own:
+    enrolled species) and that count in the precision all the same.
     """
+    fixed_answers, fixed_right = fixed
     conf, top = probs.max(axis=1), probs.argmax(axis=1)
     correct = top == np.asarray(labels)
     total = len(conf)
@@ -63,14 +67,15 @@ def choose_threshold(
     order = np.argsort(-conf, kind="stable")
     conf_sorted, correct_sorted = conf[order], correct[order]
     kept = np.arange(1, len(conf) + 1)
-    precision = np.cumsum(correct_sorted) / kept
+    precision = (np.cumsum(correct_sorted) + fixed_right) / (kept + fixed_answers)
     # Only the last index of each run of equal confidences is a realisable cut (ties are kept together).
     last_of_tie = np.r_[conf_sorted[1:] != conf_sorted[:-1], True]
     ok = np.flatnonzero(last_of_tie & (precision >= target_precision))
     if len(ok) == 0:
         logger.warning("no threshold reaches precision %.3f on validation; 'not sure' below 1.0", target_precision)
         answered = conf >= 1.0
-        return 1.0, float(correct[answered].mean()) if answered.any() else 0.0, float(answered.sum() / max(total, 1))
+        n, right = int(answered.sum()) + fixed_answers, int(correct[answered].sum()) + fixed_right
+        return 1.0, right / n if n else 0.0, float(answered.sum() / max(total, 1))
     k = ok[-1]
     return float(conf_sorted[k]), float(precision[k]), float(kept[k] / total)
 

@@ -57,31 +57,42 @@ def fit_app_temperature(scored: list[ScoredRecording], labels: list[str], start:
 
 
 def threshold_for_precision(scored: list[ScoredRecording], labels: list[str], temperature: float,
-                            target_precision: float) -> tuple[float, float, float]:
-    """``(threshold, precision, answered share)`` over the recordings: the lowest threshold reaching the target."""
+                            target_precision: float, label_thresholds: dict[str, float] | None = None,
+                            ) -> tuple[float, float, float]:
+    """``(threshold, precision, answered share)`` over the recordings: the lowest threshold reaching the target.
+
+    An answer naming a label of ``label_thresholds`` (an enrolled species) is judged on its own threshold, as the
+    recogniser judges it: the model's threshold does not decide it, but it counts in the precision."""
     from ..calibration import choose_threshold
 
+    own = label_thresholds or {}
     answers = [replay(rec.scores, labels, temperature) for rec in scored]
     answerable = [(a, rec.label) for a, rec in zip(answers, scored, strict=True) if a.answerable]
     if not answerable:
         raise ValueError("no validation recording can be answered (no cry-like window): cannot fit a threshold")
+    decided = [(a, label) for a, label in answerable if a.guesses[0] not in own]
+    fixed = [a.guesses[0] == label for a, label in answerable if a.guesses[0] in own and a.answered(own[a.guesses[0]])]
     # choose_threshold takes probabilities; a two-column row (confidence, rest) with the truth in column 0 when
     # the answer is right keeps its top-1 rule exact for the recogniser's answers.
-    conf = np.asarray([a.confidence for a, _ in answerable])
-    right = np.asarray([a.guesses[0] == label for a, label in answerable])
+    conf = np.asarray([a.confidence for a, _ in decided], dtype=np.float64)
+    right = np.asarray([a.guesses[0] == label for a, label in decided], dtype=bool)
     probs = np.stack([conf, np.minimum(1.0 - conf, conf)], axis=1)
-    threshold, precision, _ = choose_threshold(probs, np.where(right, 0, 1), target_precision)
-    answered = sum(a.answered(threshold) for a in answers) / len(answers)
-    return threshold, precision, float(answered)
+    threshold, precision, _ = choose_threshold(probs, np.where(right, 0, 1), target_precision,
+                                               fixed=(len(fixed), int(sum(fixed))))
+    answered = sum(a.answered(own.get(a.guesses[0], threshold) if a.guesses else threshold) for a in answers)
+    return threshold, precision, float(answered / len(answers))
 
 
 def fit_app_calibration(scored: list[ScoredRecording], labels: list[str], target_precision: float,
                         start: Calibration | None = None) -> tuple[Calibration, dict]:
-    """Fit temperature and threshold on validation recordings; also the fit's report (before/after)."""
+    """Fit temperature and threshold on validation recordings; also the fit's report (before/after). Enrolled
+    labels keep their own thresholds (``start.label_thresholds``), and the model's threshold is fitted beside them."""
     start = start or Calibration()
     temperature, rounds = fit_app_temperature(scored, labels, start.temperature)
-    threshold, precision, answered = threshold_for_precision(scored, labels, temperature, target_precision)
-    calibration = Calibration(temperature=temperature, threshold=threshold, target_precision=target_precision)
+    threshold, precision, answered = threshold_for_precision(scored, labels, temperature, target_precision,
+                                                             start.label_thresholds)
+    calibration = Calibration(temperature=temperature, threshold=threshold, target_precision=target_precision,
+                              label_thresholds=dict(start.label_thresholds))
     before = summarise(replay_rows(scored, labels, start))
     after = summarise(replay_rows(scored, labels, calibration))
     report = {

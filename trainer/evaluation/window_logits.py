@@ -127,8 +127,10 @@ def load_scored(path) -> list[ScoredRecording]:
     import json
 
     with np.load(path) as data:
-        bounds = np.r_[0, np.cumsum(data["counts"])]
+        # each data[key] decompresses the whole array again: read each once (a slice per recording of a fresh
+        # copy each time kept thousands of full copies alive)
+        logits, cry_like, counts = data["logits"], data["cry_like"], data["counts"]
         meta = json.loads(str(data["meta"]))
-        return [ScoredRecording(m["label"], m["groups"], WindowScores(data["logits"][a:b], data["cry_like"][a:b],
-                                                                     m.get("doubt", "")))
-                for m, a, b in zip(meta, bounds[:-1], bounds[1:], strict=True)]
+    bounds = np.r_[0, np.cumsum(counts)]
+    return [ScoredRecording(m["label"], m["groups"], WindowScores(logits[a:b], cry_like[a:b], m.get("doubt", "")))
+            for m, a, b in zip(meta, bounds[:-1], bounds[1:], strict=True)]
