@@ -15,7 +15,9 @@ pytestmark = pytest.mark.skipif(not (MODEL / "config.json").exists(), reason="mo
 def test_pokedex_covers_every_label_with_public_sprites():
     labels = set(json.loads((MODEL / "config.json").read_text())["id2label"].values())
     species = json.loads((MODEL / "pokedex.json").read_text(encoding="utf-8"))["species"]
-    assert set(species) == labels - {NO_CRY_LABEL} and len(species) == 151  # no_cry is a class, not a species
+    assert set(species) == labels - {NO_CRY_LABEL} and len(species) == 1025  # no_cry is a class, not a species
+    assert sorted({info["pokedex_id"] for info in species.values()}) == list(range(1, 1026))
+    assert {info["generation"] for info in species.values()} == set(range(1, 10))
     for name, info in species.items():
         # a build served from a loopback mirror must not leak its address into the Space
         assert info["sprite_url"].startswith("https://raw.githubusercontent.com/PokeAPI/sprites/"), (name, info["sprite_url"])
