@@ -29,6 +29,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.compare_recordings import pct  # noqa: E402
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 SCORES = {"validation": "window_scores_validation.npz", "held-out simulator": "window_scores_heldout.npz",
@@ -81,12 +82,6 @@ def study(model: str, scores_dir: Path, shifts: list[float], target_precision: f
             entry["sets"][name] = summarise_groups(replayed, COLUMNS)
         out.append(entry)
     return out
-
-
-def pct(summary: dict | None, key: str = "top1") -> str:
-    if not summary or not summary.get("n") or summary.get(key) is None:
-        return "–"
-    return f"{100 * summary[key]:.1f} %"
 
 
 def table(entries: list[dict]) -> str:

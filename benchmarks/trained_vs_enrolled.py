@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from benchmarks.compare_recordings import pct  # noqa: E402
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 SETS = {"held-out simulator": "recordings_heldout.csv", "real parts": "recordings_real_parts.csv"}
@@ -85,12 +86,6 @@ def summarise_scores(model: Path, scores_dir: Path, calibration_file: Path | Non
         raise SystemExit(f"trained_vs_enrolled.py: {scores_dir} has none of {', '.join(SCORES.values())}; expected "
                          "a python -m trainer.evaluate --recalibrate-on heldout-sim --window-scores output folder")
     return out
-
-
-def pct(summary: dict | None, key: str = "top1") -> str:
-    if not summary or not summary.get("n") or summary.get(key) is None:
-        return "–"
-    return f"{100 * summary[key]:.1f} %"
 
 
 def table(sets: dict) -> str:

@@ -17,7 +17,10 @@ finished head, the one the app will judge it by.
 
 The rows of each species are cached in ``.<output name>.rows/`` beside the output as they are made, so a run cut
 short resumes where it stopped (the captures' draws are keyed by species and ``--seed``: the same rows again); the
-output is written atomically at the end, and the cache is removed once it is.
+output is written atomically at the end, and the cache is removed once it is. ``--workers`` processes share the
+species (each loads the model). A thousand new rows take a share of every trained species' probability: refit the
+output's calibration on every species afterwards (``python -m trainer.evaluate --recalibrate-on heldout-sim
+--install-calibration``; scripts/train_default_model.sh's ``species`` stage runs both).
 """
 
 from __future__ import annotations
