@@ -29,12 +29,11 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.compare_recordings import pct  # noqa: E402
+from benchmarks.trained_vs_enrolled import COLUMNS, all_species_line, kind_cells, replayed_by_kind  # noqa: E402
 from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 SCORES = {"validation": "window_scores_validation.npz", "held-out simulator": "window_scores_heldout.npz",
           "real parts": "window_scores_real_parts.npz"}
-COLUMNS = ("kind", "kind×snr_target", "kind×condition×rendition", "kind×capture_snr", "capture_snr")
 NEVER = -1e4
 """logits. What ``-inf`` becomes: low enough that no enrolled row ever wins, finite so the softmax stays defined."""
 
@@ -57,8 +56,7 @@ def study(model: str, scores_dir: Path, shifts: list[float], target_precision: f
     from benchmarks.heldout_calibration_targets import model_labels
     from recognizer.model_files import load_calibration
     from trainer.evaluation.heldout_calibration import fit_app_calibration
-    from trainer.evaluation.recordings import summarise_groups
-    from trainer.evaluation.window_logits import load_scored, replay_rows
+    from trainer.evaluation.window_logits import load_scored
 
     labels, start = model_labels(model), load_calibration(model)
     enrolled = set(start.label_thresholds)
@@ -76,10 +74,7 @@ def study(model: str, scores_dir: Path, shifts: list[float], target_precision: f
             moved["validation"], labels, target_precision, start)[0]
         entry = {"shift": shift, "temperature": calibration.temperature, "threshold": calibration.threshold, "sets": {}}
         for name, scored in moved.items():
-            replayed = replay_rows(scored, labels, calibration)
-            for row in replayed:
-                row["kind"] = "enrolled" if row["label"] in enrolled else "trained"
-            entry["sets"][name] = summarise_groups(replayed, COLUMNS)
+            entry["sets"][name] = replayed_by_kind(scored, labels, calibration, enrolled)
         out.append(entry)
     return out
 
@@ -89,18 +84,14 @@ def table(entries: list[dict]) -> str:
              "at ≥ 10 dB: answered / right among answers |", "| ---: | ---: | ---: | --- | --- |" + " ---: |" * 5]
     for e in entries:
         for name, summary in e["sets"].items():
-            groups = summary["groups"]
             for kind in ("trained", "enrolled"):
-                if not groups.get("kind", {}).get(kind, {}).get("n"):
-                    continue
-                snr = [pct(groups.get("kind×snr_target", {}).get(f"{kind} / {s}")) for s in ("20 dB", "10 dB", "0 dB")]
-                lead = groups.get("kind×condition×rendition", {})
-                lead_cell = " / ".join(pct(lead.get(f"{kind} / clean cry after a lead-in / {r}"))
-                                       for r in ("latest", "legacy"))
-                high = groups.get("kind×capture_snr", {}).get(f"{kind} / ≥ 10 dB")
-                lines.append(f"| {e['shift']:g} | {e['temperature']:.3f} | {e['threshold']:.3f} | {name} | {kind} | "
-                             + " | ".join(snr) + f" | {lead_cell} | {pct(high, 'answered')} / {pct(high, 'precision')} |")
-    return "\n".join(lines)
+                cells = kind_cells(summary, kind)
+                if cells is not None:
+                    lines.append(f"| {e['shift']:g} | {e['temperature']:.3f} | {e['threshold']:.3f} | {name} | {kind} | "
+                                 + " | ".join(cells) + " |")
+    totals = [all_species_line(f"shift {e['shift']:g}, {name}", summary) for e in entries
+              for name, summary in e["sets"].items()]
+    return "\n".join(lines + [""] + totals)
 
 
 def main() -> None:

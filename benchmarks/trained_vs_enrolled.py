@@ -33,7 +33,42 @@ from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
 
 SETS = {"held-out simulator": "recordings_heldout.csv", "real parts": "recordings_real_parts.csv"}
 SCORES = {"held-out simulator": "window_scores_heldout.npz", "real parts": "window_scores_real_parts.npz"}
-COLUMNS = ("kind", "kind×snr_target", "kind×condition×rendition", "kind×capture_snr", "kind×generation")
+COLUMNS = ("kind", "kind×snr_target", "kind×condition×rendition", "kind×capture_snr", "kind×generation", "capture_snr")
+
+
+def with_kind(rows: list[dict], enrolled: set[str]) -> list[dict]:
+    """``rows`` (recordings as the evaluator summarises them), each given its ``kind``: trained or enrolled."""
+    for row in rows:
+        row["kind"] = "enrolled" if row["label"] in enrolled else "trained"
+    return rows
+
+
+def replayed_by_kind(scored: list, labels: list[str], calibration, enrolled: set[str]) -> dict:
+    """:func:`summarise_groups` by kind of saved window scores replayed under ``calibration`` (the recogniser's rule)."""
+    from trainer.evaluation.recordings import summarise_groups
+    from trainer.evaluation.window_logits import replay_rows
+
+    return summarise_groups(with_kind(replay_rows(scored, labels, calibration), enrolled), COLUMNS)
+
+
+def kind_cells(summary: dict, kind: str) -> list[str] | None:
+    """One kind's table cells (20 / 10 / 0 dB, a clean cry after a lead-in, answered / right at ≥ 10 dB); None
+    when the set has no recording of that kind."""
+    groups = summary["groups"]
+    if not groups.get("kind", {}).get(kind, {}).get("n"):
+        return None
+    snr = [pct(groups.get("kind×snr_target", {}).get(f"{kind} / {s}")) for s in ("20 dB", "10 dB", "0 dB")]
+    lead = groups.get("kind×condition×rendition", {})
+    high = groups.get("kind×capture_snr", {}).get(f"{kind} / ≥ 10 dB")
+    return [*snr, " / ".join(pct(lead.get(f"{kind} / clean cry after a lead-in / {r}")) for r in ("latest", "legacy")),
+            f"{pct(high, 'answered')} / {pct(high, 'precision')}"]
+
+
+def all_species_line(name: str, summary: dict) -> str:
+    """Every species of a set together: answered / right among answers at ≥ 10 dB, top-1 over every recording."""
+    high = summary["groups"].get("capture_snr", {}).get("≥ 10 dB")
+    return (f"{name}, every species: at ≥ 10 dB answered {pct(high, 'answered')}, right among answers "
+            f"{pct(high, 'precision')}; top-1 over every recording {pct(summary['overall'])}")
 
 
 def read_rows(path: Path, enrolled: set[str]) -> list[dict]:
@@ -44,8 +79,7 @@ def read_rows(path: Path, enrolled: set[str]) -> list[dict]:
     for row in rows:
         row["guesses"] = row["guesses"].split(" > ") if row["guesses"] else []
         row["answered"] = row["answered"] == "True"
-        row["kind"] = "enrolled" if row["label"] in enrolled else "trained"
-    return rows
+    return with_kind(rows, enrolled)
 
 
 def summarise_report(model: Path, recordings: Path) -> dict:
@@ -69,8 +103,7 @@ def summarise_scores(model: Path, scores_dir: Path, calibration_file: Path | Non
     calibration, by kind (enrolled: the labels that calibration judges on thresholds of their own)."""
     from benchmarks.heldout_calibration_targets import model_labels
     from recognizer.model_files import Calibration
-    from trainer.evaluation.recordings import summarise_groups
-    from trainer.evaluation.window_logits import load_scored, replay_rows
+    from trainer.evaluation.window_logits import load_scored
 
     path = calibration_file or model / "calibration.json"
     calibration = Calibration(**json.loads(path.read_text(encoding="utf-8")))
@@ -78,10 +111,8 @@ def summarise_scores(model: Path, scores_dir: Path, calibration_file: Path | Non
     out = {}
     for name, file in SCORES.items():
         if (scores_dir / file).is_file():
-            rows = replay_rows(load_scored(scores_dir / file), labels, calibration)
-            for row in rows:
-                row["kind"] = "enrolled" if row["label"] in calibration.label_thresholds else "trained"
-            out[name] = summarise_groups(rows, COLUMNS)
+            out[name] = replayed_by_kind(load_scored(scores_dir / file), labels, calibration,
+                                         set(calibration.label_thresholds))
     if not out:
         raise SystemExit(f"trained_vs_enrolled.py: {scores_dir} has none of {', '.join(SCORES.values())}; expected "
                          "a python -m trainer.evaluate --recalibrate-on heldout-sim --window-scores output folder")
@@ -92,18 +123,12 @@ def table(sets: dict) -> str:
     lines = ["| set | species | recordings | 20 dB | 10 dB | 0 dB | clean after a lead-in: latest / legacy | at ≥ 10 dB: "
              "answered / right among answers |", "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for name, summary in sets.items():
-        groups = summary["groups"]
         for kind in ("trained", "enrolled"):
-            n = groups.get("kind", {}).get(kind, {}).get("n", 0)
-            if not n:
-                continue
-            snr = [pct(groups.get("kind×snr_target", {}).get(f"{kind} / {s}")) for s in ("20 dB", "10 dB", "0 dB")]
-            lead = groups.get("kind×condition×rendition", {})
-            lead_cell = " / ".join(pct(lead.get(f"{kind} / clean cry after a lead-in / {r}")) for r in ("latest", "legacy"))
-            high = groups.get("kind×capture_snr", {}).get(f"{kind} / ≥ 10 dB")
-            lines.append(f"| {name} | {kind} | {n:,} | " + " | ".join(snr) + f" | {lead_cell} | "
-                         f"{pct(high, 'answered')} / {pct(high, 'precision')} |")
-    return "\n".join(lines)
+            cells = kind_cells(summary, kind)
+            if cells is not None:
+                n = summary["groups"]["kind"][kind]["n"]
+                lines.append(f"| {name} | {kind} | {n:,} | " + " | ".join(cells) + " |")
+    return "\n".join(lines + [""] + [all_species_line(name, summary) for name, summary in sets.items()])
 
 
 def main() -> None:
