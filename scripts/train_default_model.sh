@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Rebuilds the embedded default model (models/default) with the project's own commands. RECIPE picks the defaults:
-#   RECIPE=6 (the default, installed): recipe 5's model with every other species (ids 152-1025) enrolled from its
+#   RECIPE=7 (the default, installed): recipe 6 with one row per enrolled species, fitted by softmax regression on the
+#     frozen backbone's embeddings of 20 simulated captures of every species' cries (SPECIES_ROWS=fitted,
+#     SPECIES_CAPTURES=20, SPECIES_L2; python -m trainer.enrol_species --rows fitted);
+#   RECIPE=6 (installed before recipe 7): recipe 5's model with every other species (ids 152-1025) enrolled from its
 #     reference cries by the species stage (SPECIES_IDS=1-1025), and the app's calibration refitted on the held-out
 #     simulator's validation draw of all 1,025 species (SPECIES_CAL_PRECISION);
 #   RECIPE=5 (installed before recipe 6): recipe 4 with the locator of trainer.cry_locator's current defaults
@@ -32,9 +35,11 @@
 #   6. calibrate: the temperature and the "not sure" threshold fitted through the app's path on a validation draw of
 #      the held-out simulator (seed 1; never the evaluation draw, seed 0) for CAL_PRECISION (0.99 for recipe 3, 0.985
 #      for recipe 2), written into $RUN,
-#   7. species (when SPECIES_IDS is set, as in RECIPE=6): every species of SPECIES_IDS the model was not trained on
-#      enrolled from its reference cries and 10 simulated captures of each, a row per cry, alternate forms' own cries
-#      included (python -m trainer.enrol_species: $RUN-species, resumable: rerun to continue),
+#   7. species (when SPECIES_IDS is set, as in RECIPE=6 and 7): every species of SPECIES_IDS the model was not trained
+#      on enrolled from its reference cries and SPECIES_CAPTURES simulated captures of each, alternate forms' own
+#      cries included: a row per cry placed by the captures map (SPECIES_ROWS=cry, recipe 6), or one row per species
+#      fitted on them and on the trained species' cries and captures (SPECIES_ROWS=fitted, recipe 7)
+#      (python -m trainer.enrol_species: $RUN-species, resumable: rerun to continue),
 #   8. copy it (or $RUN-species) into models/default.
 # Same seed -> same data. Stages already done are skipped (delete data/ or runs/ to redo them); a training stage that
 # was interrupted resumes from its last checkpoint (--resume-from-checkpoint true).
@@ -47,23 +52,24 @@
 # Environment: RECIPE, SHARED, MUSIC, DATA, LOWSNR, RUN, SEED, IDS, VARIANTS, LOWSNR_VARIANTS, NO_CRY_VARIANTS,
 # LOWSNR_NO_CRY_VARIANTS, LOWSNR_SEED, LOWSNR_SNR_DB, LOWSNR_CAPTURE_FRACTION, VAL_FRACTION, TEST_FRACTION,
 # INIT_FROM, HEAD_EPOCHS, HEAD_LR, EPOCHS_WARM, LR_WARM, EPOCHS1, EPOCHS, EPOCHS3, LR3, EPOCHS4, LR4, ONSET, LOCATOR,
-# LOCATOR_FLAGS, SPECIES_IDS, NUM_PROC,
+# LOCATOR_FLAGS, SPECIES_IDS, SPECIES_ROWS, SPECIES_CAPTURES, SPECIES_L2, SPECIES_CAL_PRECISION, NUM_PROC,
 # BF16, TARGET_PRECISION, CAL_PRECISION, CAL_IDS, THREADS,
 # BUILD_FLAGS (extra builder flags), TRAIN_FLAGS (extra trainer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RECIPE="${RECIPE:-6}"
+RECIPE="${RECIPE:-7}"
 case "$RECIPE" in
-  4|5|6) INIT_FROM="${INIT_FROM-git:5d0ff79}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
+  4|5|6|7) INIT_FROM="${INIT_FROM-git:5d0ff79}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" LOCATOR="${LOCATOR:-1}" CAL_PRECISION="${CAL_PRECISION:-0.99}"
      [ "$RECIPE" != 4 ] || LOCATOR_FLAGS="${LOCATOR_FLAGS-"--architecture gru --lead-in-per-cry 0"}"
-     [ "$RECIPE" != 6 ] || SPECIES_IDS="${SPECIES_IDS-1-1025}" ;;
+     [ "$RECIPE" -lt 6 ] || SPECIES_IDS="${SPECIES_IDS-1-1025}"
+     [ "$RECIPE" != 7 ] || { SPECIES_ROWS="${SPECIES_ROWS:-fitted}"; SPECIES_CAPTURES="${SPECIES_CAPTURES:-20}"; } ;;
   3) INIT_FROM="${INIT_FROM-git:84ad496}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" CAL_PRECISION="${CAL_PRECISION:-0.99}" ;;
   2) INIT_FROM="${INIT_FROM-git:c392a00}" ;;
-  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 6 (installed), 5, 4, 3 or 2" >&2; exit 2 ;;
+  *) echo "train_default_model.sh: RECIPE=$RECIPE; expected 7 (installed), 6, 5, 4, 3 or 2" >&2; exit 2 ;;
 esac
 SHARED="${SHARED:-../shared/pokeapi}"
 MUSIC="${MUSIC:-data/music}"
@@ -122,6 +128,12 @@ PY=.venv/bin/python
 # SPECIES_CAL_PRECISION of all answers (the enrolled species keep their own thresholds beside the model's).
 SPECIES_IDS="${SPECIES_IDS:-}"
 SPECIES_CAL_PRECISION="${SPECIES_CAL_PRECISION:-0.98}"
+# SPECIES_ROWS: cry (a row per reference cry, placed by the captures map) or fitted (one row per species, softmax
+# regression on the embeddings of SPECIES_CAPTURES captures of every species' cries, penalty SPECIES_L2:
+# benchmarks/fitted_rows_study.py chose it on the held-out simulator's validation draw).
+SPECIES_ROWS="${SPECIES_ROWS:-cry}"
+SPECIES_CAPTURES="${SPECIES_CAPTURES:-10}"
+SPECIES_L2="${SPECIES_L2:-3e-5}"
 stages=("$@"); [ "${#stages[@]}" -gt 0 ] || stages=(music build locator train evaluate calibrate species install)
 has() { local s; for s in "${stages[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
@@ -328,8 +340,9 @@ if has species && [ -n "$SPECIES_IDS" ]; then
     echo "species already enrolled: $FOLDER (delete it to redo)"
   else
     $PY -m trainer.enrol_species --model "$RUN" --cries_dir "$SHARED/cries" \
-      --pokeapi_url "file://$(cd "$SHARED" && pwd)/pokeapi" --ids "$SPECIES_IDS" --forms --captures_per_cry 10 \
-      --rows cry --output "$FOLDER" --workers "${NUM_PROC:-2}" --threads 1
+      --pokeapi_url "file://$(cd "$SHARED" && pwd)/pokeapi" --ids "$SPECIES_IDS" --forms \
+      --captures_per_cry "$SPECIES_CAPTURES" --rows "$SPECIES_ROWS" --l2 "$SPECIES_L2" --output "$FOLDER" \
+      --workers "${NUM_PROC:-2}" --threads 1
   fi
   # A thousand new rows take a share of every trained species' probability, and the trained model's threshold was
   # set without the species it could not name: refit it on a validation draw (seed 1) of every species.

@@ -81,7 +81,7 @@ def test_every_new_species_gets_a_row_per_cry_named_in_english_and_the_trained_r
     assert card.startswith("## Species enrolled, not trained")
     assert "names 6 species: the 3 its backbone and head were trained on, and 3 more" in card
     assert "(5 in all: the renditions `latest,legacy`, and each alternate form's own cry)" in card
-    assert "a row per cry (8 head rows in all)" in card
+    assert "a row per cry, placed by the folder's captures map" in card and "(8 head rows in all)" in card
 
 
 def test_the_pokedex_describes_every_new_species_in_the_folder_s_languages(enrolled):
@@ -110,7 +110,12 @@ def test_the_recogniser_names_new_takes_of_each_new_cry_once(enrolled):
 
 
 def test_each_new_label_gets_its_threshold_against_the_finished_head(mirror, tmp_path):
-    from recognizer.label_thresholds import NEGATIVES_FILE, fit_label_thresholds, load_negatives, save_negatives
+    from recognizer.label_thresholds import (
+        NEGATIVES_FILE,
+        fit_label_thresholds,
+        load_negatives,
+        save_negatives,
+    )
     from recognizer.loading import load_model
     from recognizer.model_files import load_calibration, save_calibration
     from trainer.enrol_negatives import cry_like_windows
@@ -198,6 +203,10 @@ def test_bad_arguments_are_refused_naming_the_flag(mirror, tmp_path, capsys):
     assert "enrol_map_captures.safetensors" in capsys.readouterr().err
     assert main([*base, "--output", str(tmp_path / "d"), "--pokeapi_url", (tmp_path / "nowhere").as_uri()]) == 2
     assert "pokemon_species.csv" in capsys.readouterr().err
+    assert main([*base, "--output", str(tmp_path / "e"), "--rows", "fitted", "--l2", "-1"]) == 2
+    assert "--l2 -1.0: expected a penalty >= 0" in capsys.readouterr().err
+    assert main([*base, "--output", str(tmp_path / "f"), "--rows", "fitted", "--trained_weight", "0"]) == 2
+    assert "--trained_weight 0.0: expected a weight > 0" in capsys.readouterr().err
     assert not (tmp_path / "a").exists() and not (tmp_path / "d").exists()
 
 
@@ -205,3 +214,59 @@ def test_one_row_per_species_puts_a_species_cries_in_one_row(mirror, tmp_path):
     enrol_species(arguments(mirror, tmp_path / "one", rows="species", forms=True))
     labels = head(tmp_path / "one")[2]
     assert labels[-3:] == ["Pikachu", "Chikorita", "Sylveon"] and labels.count("Pikachu") == 1
+
+
+def test_fitted_rows_give_each_new_species_one_row_the_recogniser_and_pipeline_name(mirror, tmp_path):
+    from transformers import pipeline
+
+    from recognizer.predict import Recognizer
+
+    out = tmp_path / "fitted"
+    # Chikorita (two renditions) and Sylveon: Pikachu's cry (class 5) is Bulbasaur's to the tiny model's embedding
+    summary = enrol_species(arguments(mirror, out, ids="1,4,7,152,700", rows="fitted", l2=1e-4, trained_weight=1.0))
+    weights, biases, labels = head(out)
+    trained_weights, trained_biases, trained_labels = head(trained_tiny_model())
+    assert labels == [*trained_labels, "Chikorita", "Sylveon"] and summary["head_rows"] == len(labels)
+    assert np.array_equal(weights[:3], trained_weights) and np.array_equal(biases[:3], trained_biases)
+    assert not (tmp_path / ".fitted.embeddings").exists()  # the cache goes once the folder is written
+    assert "one row per species, fitted" in " ".join((out / "README.md").read_text(encoding="utf-8").split())
+
+    recognizer = Recognizer.from_pretrained(str(out))
+    classifier = pipeline("audio-classification", model=str(out))
+    # (not Chikorita's legacy call, class 9: the tiny model's embedding does not hold it across takes)
+    takes = [(fake_cry(7, 1.0, seed=107), "Chikorita"), (fake_cry(11, 1.0, seed=111), "Sylveon")] + [(species_cry(label, 1.0, seed=40), label) for label in LABELS]
+    for k, (cry, name) in enumerate(takes):
+        take = np.concatenate([np.zeros(2500, np.float32), 0.4 * cry])
+        assert recognizer.predict(take).guesses[0].label == name, (k, [(g.label, round(g.probability, 3)) for g in recognizer.predict(take).guesses])
+        top = [r["label"] for r in classifier(take, top_k=len(labels))]
+        assert len(top) == len(set(top)) == 5  # pipeline() lists every species once
+
+
+def test_fitted_rows_embed_each_cry_and_its_captures_the_same_way_twice(mirror, small_capture_chain):
+    from dataset_builder.captures import CaptureMaker
+    from recognizer.loading import load_model
+    from trainer.fitted_rows import species_embeddings
+
+    bundle = load_model(str(trained_tiny_model()))
+    cries = [fake_cry(7, 1.0, seed=7), fake_cry(9, 1.0, seed=9)]
+    first, again = (species_embeddings(bundle, cries, CaptureMaker(0), 3, 152) for _ in range(2))
+    located = first.window == 0
+    assert sorted(zip(first.cry[located], first.capture[located], strict=True)) == [(k, c) for k in (0, 1) for c in (-1, 0, 1, 2)]
+    assert np.array_equal(first.embeddings, again.embeddings)
+    other = species_embeddings(bundle, cries, CaptureMaker(1), 3, 152)
+    assert not np.allclose(other.embeddings[other.capture >= 0][:1], first.embeddings[first.capture >= 0][:1])
+
+
+def test_fitted_rows_get_no_thresholds_of_their_own(mirror, tmp_path):
+    from recognizer.label_thresholds import save_negatives
+    from recognizer.loading import load_model
+    from recognizer.model_files import load_calibration
+    from trainer.enrol_negatives import cry_like_windows
+
+    folder = tmp_path / "with-negatives"
+    shutil.copytree(trained_tiny_model(), folder)
+    save_negatives(folder, cry_like_windows(load_model(str(folder)), [fake_cry(11, 1.0, seed=s) for s in range(40, 44)]))
+    enrol_species(arguments(mirror, tmp_path / "cry", model=str(folder), ids="700", max_false_answers=0.05))
+    enrol_species(arguments(mirror, tmp_path / "fitted", model=str(folder), ids="700", rows="fitted"))
+    assert set(load_calibration(tmp_path / "cry").label_thresholds) == {"Sylveon"}
+    assert load_calibration(tmp_path / "fitted").label_thresholds == {}  # the model's threshold judges fitted rows

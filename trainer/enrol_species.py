@@ -15,6 +15,12 @@ species' English name, and ``pokedex.json`` gets its names in every language, ty
 "not sure" threshold from the folder's stored negatives (:mod:`recognizer.label_thresholds`), fitted against the
 finished head, the one the app will judge it by.
 
+``--rows fitted`` gives each species one row instead, fitted by softmax regression (:mod:`trainer.fitted_rows`) on
+the frozen backbone's embeddings of the references and captures of every species, the trained ones included (their
+rows stay as trained, and the new rows learn to leave their captures alone), the folder's stored negatives as
+``no_cry``; the model's calibrated threshold then judges every label (no thresholds of their own). One row per species
+means ``pipeline()`` lists a species once; the embeddings of each species are cached in ``.<output name>.embeddings/``.
+
 The rows of each species are cached in ``.<output name>.rows/`` beside the output as they are made, so a run cut
 short resumes where it stopped (the captures' draws are keyed by species and ``--seed``: the same rows again); the
 output is written atomically at the end, and the cache is removed once it is. ``--workers`` processes share the
@@ -40,10 +46,11 @@ import numpy as np
 
 from dataset_builder.config import POKEAPI_URL, SPRITES_URL
 from recognizer.label_thresholds import DEFAULT_MAX_FALSE_ANSWERS
+from trainer.fitted_rows import DEFAULT_L2, DEFAULT_TRAINED_WEIGHT, EmbeddingCache
 
 logger = logging.getLogger(__name__)
 
-ROWS = ("cry", "species")
+ROWS = ("cry", "species", "fitted")
 
 
 @dataclass
@@ -58,14 +65,21 @@ class EnrolSpeciesArguments:
     forms: bool = field(default=False, metadata={"help": "Also enrol each alternate form's own latest cry (PokeAPI ids "
                                                           ">= 10001 that sound unlike their species) under its species."})
     rows: str = field(default="cry", metadata={"help": "cry: a row per reference cry (renditions can sound nothing "
-                                                        "alike); species: one row per species."})
+                                                        "alike); species: one row per species; fitted: one row per "
+                                                        "species, fitted by softmax regression on captures of every "
+                                                        "species' cries (trainer.fitted_rows)."})
     captures_per_cry: int = field(default=10, metadata={"help": "Simulated phone captures of each reference cry in its "
                                                                  "row's prototype (0: the references alone)."})
+    l2: float = field(default=DEFAULT_L2, metadata={"help": "--rows fitted: penalty on the new rows' squared weights."})
+    trained_weight: float = field(default=DEFAULT_TRAINED_WEIGHT, metadata={
+        "help": "--rows fitted: weight of a trained species' example in the fit against a new species' (1: equal)."})
     bias_shift: float = field(default=0.0, metadata={
         "help": "Logits added to every enrolled row's bias: a thousand enrolled rows take a share of every trained "
                 "species' probability (benchmarks/enrolled_bias.py measures what a shift buys back)."})
     max_false_answers: float = field(default=DEFAULT_MAX_FALSE_ANSWERS, metadata={
-        "help": "Each new label's own not-sure threshold answers it for at most this share of the folder's negatives."})
+        "help": "Each new label's own not-sure threshold answers it for at most this share of the folder's negatives "
+                "(not for --rows fitted: those rows met the negatives in their fit, and the model's threshold judges "
+                "them)."})
     pokeapi_url: str = field(default=POKEAPI_URL, metadata={"help": "Base URL of the PokeAPI repository (its CSV export) "
                                                                      "for names, types and generations; file:// reads a "
                                                                      "local mirror."})
@@ -77,6 +91,10 @@ class EnrolSpeciesArguments:
     def __post_init__(self) -> None:
         if self.rows not in ROWS:
             raise ValueError(f"--rows {self.rows!r}: expected one of {', '.join(ROWS)}")
+        if not self.l2 >= 0:
+            raise ValueError(f"--l2 {self.l2}: expected a penalty >= 0")
+        if not self.trained_weight > 0:
+            raise ValueError(f"--trained_weight {self.trained_weight}: expected a weight > 0")
         if not 0 <= self.captures_per_cry <= 100:
             raise ValueError(f"--captures_per_cry {self.captures_per_cry}: expected 0-100")
         if self.workers < 1 or self.threads < 1:
@@ -224,22 +242,55 @@ def make_all_rows(args: EnrolSpeciesArguments, by_id: dict[int, list[np.ndarray]
             done.result()
 
 
-def with_enrolled(args: EnrolSpeciesArguments, bundle, entries: dict, pids: list[int], cache: RowCache):
-    """``bundle`` with the cached rows of ``pids`` in its head and their own thresholds in its calibration, and its
-    pokedex with their entries (names in the languages the folder keeps, as the trainer writes them)."""
+def fitted_species_rows(args: EnrolSpeciesArguments, bundle, by_id: dict[int, list[np.ndarray]], trained: dict[int, str],
+                        cache: EmbeddingCache) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """One row per new species of ``by_id``, fitted against the trained head (:func:`trainer.fitted_rows.fit_rows`)
+    on the embedded references and captures of every species (the trained ones' cries too, so the new rows learn
+    to leave them alone; the folder's stored negatives as ``no_cry`` when it has that class)."""
+    from recognizer.label_thresholds import load_negatives
+    from recognizer.predict import NO_CRY_LABEL
+    from trainer.enrol_map import cries_by_id
+    from trainer.fitted_rows import embed_all, examples, fit_rows
+
+    renditions = tuple(r.strip() for r in args.renditions.split(",") if r.strip())
+    trained_cries = cries_by_id(args.cries_dir, sorted(trained), renditions)
+    embed_all(args.model, {**trained_cries, **by_id}, cache, args.captures_per_cry, args.seed, args.workers, args.threads)
+    row_of = {label: i for i, label in enumerate(bundle.labels)}
+    new_ids = sorted(by_id)
+    targets = {pid: row_of[trained[pid]] for pid in trained_cries} | {pid: len(row_of) + k for k, pid in enumerate(new_ids)}
+    x, y = examples(cache, targets)
+    negatives = load_negatives(bundle.directory)
+    if negatives is not None and NO_CRY_LABEL in row_of:
+        x = np.concatenate([x, negatives.embeddings])
+        y = np.concatenate([y, np.full(len(negatives.embeddings), row_of[NO_CRY_LABEL])])
+    dense = bundle.model.classifier.dense
+    started = time.perf_counter()
+    weight = np.where(y < len(row_of), args.trained_weight, 1.0)
+    fitted = fit_rows(x, y, dense.weight.detach().float().numpy(), dense.bias.detach().float().numpy(), len(new_ids),
+                      l2=args.l2, sample_weight=weight)
+    logger.info("%d rows fitted on %d examples (loss %.3f, %.0f s)", len(new_ids), len(x), fitted.loss,
+                time.perf_counter() - started)
+    return {pid: (fitted.weights[k : k + 1], fitted.biases[k : k + 1]) for k, pid in enumerate(new_ids)}
+
+
+def with_enrolled(args: EnrolSpeciesArguments, bundle, entries: dict, rows: dict[int, tuple[np.ndarray, np.ndarray]]):
+    """``bundle`` with the ``rows`` (pokédex id → weights, biases) of each new species in its head and (rows not
+    fitted) their own thresholds in its calibration, and its pokedex with their entries (names in the languages the
+    folder keeps, as the trainer writes them)."""
     from recognizer.enrol import EnrolledRow, add_rows
     from recognizer.label_thresholds import fit_label_thresholds, load_negatives
 
     pokedex = dict(bundle.pokedex)
+    pids = sorted(rows)
     for pid in pids:
-        weights, biases = cache.get(pid)
+        weights, biases = rows[pid]
         species = entries[pid]
         bundle = add_rows(bundle, species.name, [EnrolledRow(w, float(b) + args.bias_shift, 0, float("nan"))
-                                                 for w, b in zip(weights, biases)])
+                                                 for w, b in zip(weights, biases, strict=True)])
         pokedex[species.name] = dataclasses.replace(species, names={lang: species.localized_name(lang)
                                                                     for lang in bundle.languages})
     negatives = load_negatives(bundle.directory)
-    if negatives is not None:
+    if negatives is not None and args.rows != "fitted":  # fitted rows met the negatives in their fit (as no_cry)
         dense = bundle.model.classifier.dense
         thresholds = fit_label_thresholds(negatives, dense.weight.detach().float().numpy(),
                                           dense.bias.detach().float().numpy(), bundle.labels,
@@ -259,45 +310,61 @@ def enrol_species(args: EnrolSpeciesArguments) -> dict:
 
     started = time.perf_counter()
     bundle = private_copy(load_model(args.model))
-    if args.captures_per_cry and enrolment_maps(bundle)[1] is None:
+    if args.rows != "fitted" and args.captures_per_cry and enrolment_maps(bundle)[1] is None:
         raise ValueError(f"--captures_per_cry {args.captures_per_cry}: {args.model} has no {CAPTURES_ROW_MAP_FILE}; fit "
                          "it with python -m trainer.enrol_map --captures-per-cry N, or pass --captures_per_cry 0")
     entries = pokedex_entries(args.pokeapi_url, args.sprites_url)
     by_id, trained, no_cry = species_cries(args, bundle, entries)
     out = Path(args.output)
-    cache = RowCache(out.with_name(f".{out.name}.rows"))
-    make_all_rows(args, by_id, cache)
-    bundle, pokedex = with_enrolled(args, bundle, entries, sorted(by_id), cache)
+    if args.rows == "fitted":
+        cache_dir = out.with_name(f".{out.name}.embeddings")
+        rows = fitted_species_rows(args, bundle, by_id, trained, EmbeddingCache(cache_dir))
+    else:
+        cache = RowCache(out.with_name(f".{out.name}.rows"))
+        cache_dir = cache.directory
+        make_all_rows(args, by_id, cache)
+        rows = {pid: cache.get(pid) for pid in sorted(by_id)}
+    bundle, pokedex = with_enrolled(args, bundle, entries, rows)
     summary = {"trained": len(trained), "enrolled": len(by_id), "labels": len(set(bundle.labels)),
                "head_rows": len(bundle.labels), "no_cry_file": no_cry, "seconds": round(time.perf_counter() - started, 1)}
     source_card = bundle.directory / "README.md"
     card = source_card.read_text(encoding="utf-8") if source_card.is_file() else ""
     save_model_folder(bundle, out, pokedex, card.rstrip() + "\n\n" + card_section(args, summary, by_id))
-    shutil.rmtree(cache.directory, ignore_errors=True)
+    shutil.rmtree(cache_dir, ignore_errors=True)
     return summary
 
 
 def card_section(args: EnrolSpeciesArguments, summary: dict, by_id: dict[int, list[np.ndarray]]) -> str:
     """The model card's account of the enrolled species: how many, from what, and how ``pipeline()`` shows them."""
     cries = sum(map(len, by_id.values()))
-    rows = "a row per cry" if args.rows == "cry" else "one row per species"
     captures = (f"and {args.captures_per_cry} simulated phone captures of each (the dataset builder's chain, seed "
                 f"{args.seed})" if args.captures_per_cry else "alone")
     forms = ", and each alternate form's own cry" if args.forms else ""
     shift = f", every enrolled bias {args.bias_shift:+g} logits" if args.bias_shift else ""
+    own_threshold = ("" if args.rows == "fitted" else ", with a \"not sure\" threshold of its own (`calibration.json`'s "
+                     f"`label_thresholds`: it answers for at most {args.max_false_answers:.1%} of the stored negatives)")
+    if args.rows == "fitted":
+        placed = ("one row per species, fitted by softmax regression (L2 penalty "
+                  f"{args.l2:g}, the trained species' examples weighted {args.trained_weight:g}) on the frozen backbone's embeddings of these recordings and of the trained species' "
+                  "own cries and captures, the trained rows kept as they are (`trainer.fitted_rows`)")
+        listing = "Every species has one row, so `pipeline()` lists it once."
+    else:
+        rows = "a row per cry" if args.rows == "cry" else "one row per species"
+        placed = (f"{rows}, placed by the folder's captures map (`enrol_map_captures.safetensors`) against the trained "
+                  "head")
+        listing = ("The app adds up a species' rows into one guess; `pipeline()` lists each row under the species' "
+                   "name, so a species enrolled with several rows can appear more than once in its top-k: add up the "
+                   "scores by label.")
     text = (f"This folder names {summary['trained'] + summary['enrolled']:,} species: the {summary['trained']:,} its "
             f"backbone and head were trained on, and {summary['enrolled']:,} more enrolled by `python -m "
-            f"trainer.enrol_species` (ids `{args.ids}`) without training: each from its reference cries ({cries:,} in "
-            f"all: the renditions `{args.renditions}`{forms}) {captures}, {rows} ({summary['head_rows']:,} head rows in "
-            f"all), placed by the folder's captures map (`enrol_map_captures.safetensors`) against the trained head{shift}, "
-            "with a \"not sure\" threshold of its own (`calibration.json`'s `label_thresholds`: it answers for at most "
-            f"{args.max_false_answers:.1%} of the stored negatives). An enrolled species is named less reliably than a "
+            f"trainer.enrol_species` (ids `{args.ids}`) without training the backbone: each from its reference cries "
+            f"({cries:,} in all: the renditions `{args.renditions}`{forms}) {captures}, {placed} "
+            f"({summary['head_rows']:,} head rows in all){shift}{own_threshold}. An enrolled species is named less "
+            "reliably than a "
             "trained one; the project's README gives the measured accuracy by generation. With a thousand new rows "
             "the trained head's \"not sure\" threshold no longer fits: scripts/train_default_model.sh refits the app's "
             "calibration on the held-out simulator's validation draw of every species (`python -m trainer.evaluate "
-            "--recalibrate-on heldout-sim --install-calibration`), and `calibration.json` is that fit. The app adds up a species' "
-            "rows into one guess; `pipeline()` lists each row under the species' name, so a species enrolled with "
-            "several rows can appear more than once in its top-k: add up the scores by label.")
+            "--recalibrate-on heldout-sim --install-calibration`), and `calibration.json` is that fit. " + listing)
     return "## Species enrolled, not trained\n\n" + textwrap.fill(text, width=118) + "\n"
 
 
