@@ -16,6 +16,9 @@ Nothing is scored again.
 kept instead (``window_scores_heldout.npz``, ``window_scores_real_parts.npz``) and replays the recogniser's
 answers under ``--calibration FILE`` (a ``calibration.json``; default: the model folder's), as
 ``benchmarks/heldout_calibration_targets.py`` does: one calibration against another on the same recordings.
+
+Rows fitted by ``trainer.enrol_species --rows fitted`` have no thresholds of their own: ``--trained-model DIR``
+(the folder the species were enrolled into) marks every label it lacks as enrolled instead.
 """
 
 from __future__ import annotations
@@ -82,12 +85,21 @@ def read_rows(path: Path, enrolled: set[str]) -> list[dict]:
     return with_kind(rows, enrolled)
 
 
-def summarise_report(model: Path, recordings: Path) -> dict:
+def enrolled_labels(model: Path, calibration_thresholds: dict, trained_model: Path | None) -> set[str]:
+    """The labels to count as enrolled: those ``trained_model`` lacks, else those with thresholds of their own."""
+    if trained_model is None:
+        return set(calibration_thresholds)
+    from benchmarks.heldout_calibration_targets import model_labels
+
+    return set(model_labels(str(model))) - set(model_labels(str(trained_model)))
+
+
+def summarise_report(model: Path, recordings: Path, trained_model: Path | None = None) -> dict:
     """Set name → :func:`summarise_groups` over its recordings, by kind."""
     from trainer.evaluation.recordings import summarise_groups
 
     calibration = json.loads((model / "calibration.json").read_text(encoding="utf-8"))
-    enrolled = set(calibration.get("label_thresholds", {}))
+    enrolled = enrolled_labels(model, calibration.get("label_thresholds", {}), trained_model)
     out = {}
     for name, file in SETS.items():
         if (recordings / file).is_file():
@@ -98,9 +110,10 @@ def summarise_report(model: Path, recordings: Path) -> dict:
     return out
 
 
-def summarise_scores(model: Path, scores_dir: Path, calibration_file: Path | None) -> dict:
+def summarise_scores(model: Path, scores_dir: Path, calibration_file: Path | None,
+                     trained_model: Path | None = None) -> dict:
     """Set name → :func:`summarise_groups` over the recordings replayed from saved window logits under a
-    calibration, by kind (enrolled: the labels that calibration judges on thresholds of their own)."""
+    calibration, by kind (enrolled: :func:`enrolled_labels`)."""
     from benchmarks.heldout_calibration_targets import model_labels
     from recognizer.model_files import Calibration
     from trainer.evaluation.window_logits import load_scored
@@ -108,11 +121,11 @@ def summarise_scores(model: Path, scores_dir: Path, calibration_file: Path | Non
     path = calibration_file or model / "calibration.json"
     calibration = Calibration(**json.loads(path.read_text(encoding="utf-8")))
     labels = model_labels(str(model))
+    enrolled = enrolled_labels(model, calibration.label_thresholds, trained_model)
     out = {}
     for name, file in SCORES.items():
         if (scores_dir / file).is_file():
-            out[name] = replayed_by_kind(load_scored(scores_dir / file), labels, calibration,
-                                         set(calibration.label_thresholds))
+            out[name] = replayed_by_kind(load_scored(scores_dir / file), labels, calibration, enrolled)
     if not out:
         raise SystemExit(f"trained_vs_enrolled.py: {scores_dir} has none of {', '.join(SCORES.values())}; expected "
                          "a python -m trainer.evaluate --recalibrate-on heldout-sim --window-scores output folder")
@@ -139,17 +152,21 @@ def main() -> None:
     source.add_argument("--scores-dir", help="python -m trainer.evaluate --window-scores' --output-dir (replayed)")
     parser.add_argument("--calibration", help="with --scores-dir: the calibration.json to replay under (default: "
                                               "the model folder's)")
+    parser.add_argument("--trained-model", help="the folder the species were enrolled into: its labels are the "
+                                                "trained ones (default: enrolled = labels with thresholds of their own)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "trained_vs_enrolled.json"))
     parser.add_argument("--update", action="store_true", help=UPDATE_HELP)
     args = parser.parse_args()
+    trained = Path(args.trained_model) if args.trained_model else None
     if args.recordings:
-        sets = summarise_report(Path(args.model), Path(args.recordings))
+        sets = summarise_report(Path(args.model), Path(args.recordings), trained)
     else:
         sets = summarise_scores(Path(args.model), Path(args.scores_dir),
-                                Path(args.calibration) if args.calibration else None)
+                                Path(args.calibration) if args.calibration else None, trained)
     out = results_file(args.output, args.update)
     out.write_text(json.dumps({"model": args.model, "recordings": args.recordings, "scores_dir": args.scores_dir,
-                               "calibration": args.calibration, "sets": sets}, indent=2, ensure_ascii=False) + "\n",
+                               "calibration": args.calibration, "trained_model": args.trained_model,
+                               "sets": sets}, indent=2, ensure_ascii=False) + "\n",
                    encoding="utf-8")
     print(table(sets))
     print(f"wrote {out}")

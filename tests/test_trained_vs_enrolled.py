@@ -74,3 +74,15 @@ def test_saved_window_logits_are_replayed_under_the_calibration_given(tmp_path):
     lower = tmp_path / "lower.json"
     lower.write_text(json.dumps({**calibration, "threshold": 0.7}))
     assert run("--calibration", str(lower))[0] == "| held-out simulator | trained | 1 | 100.0 % | – | – | – / – | 100.0 % / 100.0 % |"
+    # fitted rows have no thresholds of their own: --trained-model names the folder whose labels are the trained ones
+    trained = tmp_path / "trained"
+    shutil.copytree(trained_tiny_model(), trained)
+    config = json.loads((trained / "config.json").read_text())
+    config["id2label"] = {"0": "Bulbasaur", "1": "Charmander"}
+    config["label2id"] = {"Bulbasaur": 0, "Charmander": 1}
+    (trained / "config.json").write_text(json.dumps(config))
+    (model / "calibration.json").write_text(json.dumps({**calibration, "threshold": 0.7, "label_thresholds": {}}))
+    assert run("--trained-model", str(trained)) == [
+        "| held-out simulator | trained | 1 | 100.0 % | – | – | – / – | 100.0 % / 100.0 % |",
+        "| held-out simulator | enrolled | 1 | 100.0 % | – | – | – / – | 100.0 % / 100.0 % |"]
+    assert "enrolled" not in " ".join(run())  # without it, every label counts as trained
