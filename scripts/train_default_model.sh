@@ -2,7 +2,8 @@
 # Rebuilds the embedded default model (models/default) with the project's own commands. RECIPE picks the defaults:
 #   RECIPE=7 (the default, installed): recipe 6 with one row per enrolled species, fitted by softmax regression on the
 #     frozen backbone's embeddings of 20 simulated captures of every species' cries (SPECIES_ROWS=fitted,
-#     SPECIES_CAPTURES=20, SPECIES_L2; python -m trainer.enrol_species --rows fitted);
+#     SPECIES_CAPTURES=20, SPECIES_L2; python -m trainer.enrol_species --rows fitted), the calibration refitted for
+#     99 % (SPECIES_CAL_PRECISION=0.99: with one row per species and no thresholds of their own it can be reached);
 #   RECIPE=6 (installed before recipe 7): recipe 5's model with every other species (ids 152-1025) enrolled from its
 #     reference cries by the species stage (SPECIES_IDS=1-1025), and the app's calibration refitted on the held-out
 #     simulator's validation draw of all 1,025 species (SPECIES_CAL_PRECISION);
@@ -64,7 +65,8 @@ case "$RECIPE" in
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" LOCATOR="${LOCATOR:-1}" CAL_PRECISION="${CAL_PRECISION:-0.99}"
      [ "$RECIPE" != 4 ] || LOCATOR_FLAGS="${LOCATOR_FLAGS-"--architecture gru --lead-in-per-cry 0"}"
      [ "$RECIPE" -lt 6 ] || SPECIES_IDS="${SPECIES_IDS-1-1025}"
-     [ "$RECIPE" != 7 ] || { SPECIES_ROWS="${SPECIES_ROWS:-fitted}"; SPECIES_CAPTURES="${SPECIES_CAPTURES:-20}"; } ;;
+     [ "$RECIPE" != 7 ] || { SPECIES_ROWS="${SPECIES_ROWS:-fitted}"; SPECIES_CAPTURES="${SPECIES_CAPTURES:-20}"
+                             SPECIES_CAL_PRECISION="${SPECIES_CAL_PRECISION:-0.99}"; } ;;
   3) INIT_FROM="${INIT_FROM-git:84ad496}" SEED="${SEED:-3}" DATA="${DATA:-data/gen1-recipe3}" VARIANTS="${VARIANTS:-40}"
      NO_CRY_VARIANTS="${NO_CRY_VARIANTS:-750}" EPOCHS_WARM="${EPOCHS_WARM:-2}" LR_WARM="${LR_WARM:-5e-5}"
      EPOCHS4="${EPOCHS4:-0}" ONSET="${ONSET-20}" CAL_PRECISION="${CAL_PRECISION:-0.99}" ;;
