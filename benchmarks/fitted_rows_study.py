@@ -7,7 +7,8 @@ head's input; a window's component in that subspace is recovered exactly from it
 squares; those rows have full rank), so any head whose new rows lie in that subspace can be replayed exactly.
 The fit here is restricted to it (its examples projected onto it), and ``--check-span`` measures on captures
 kept out of the fit (the builder's chain, the last ``--held-captures`` of each cry) what the restriction costs
-against rows that use the whole embedding.
+against rows that use the whole embedding. ``--unknown-ids`` leaves species out of the fit (no row, no calibration
+recordings) and reports how often the app answers their recordings anyway: a sound that matches no row.
 
     python benchmarks/fitted_rows_study.py --trained runs/recipe5-installed --enrolled runs/all-enrolled \\
         --scores-dir runs/all-enrolled-scores --embeddings runs/capture-embeddings-k20 --l2 1e-4,1e-3,1e-2 \\
@@ -103,6 +104,17 @@ def top1(x: np.ndarray, y: np.ndarray, weights: np.ndarray, biases: np.ndarray, 
     return float(np.mean(np.argmax(x[keep] @ weights.T + biases, axis=1) == y[keep]))
 
 
+def answered_shares(scored: list, labels: list[str], calibration) -> dict:
+    """Recordings of species the head has no row for: how many the app answers anyway (every answer is wrong),
+    overall and at ≥ 10 dB."""
+    from trainer.evaluation.window_logits import replay_rows
+
+    rows = replay_rows(scored, labels, calibration)
+    high = [r for r in rows if r.get("capture_snr") == "≥ 10 dB"]
+    return {"n": len(rows), "answered": float(np.mean([r["answered"] for r in rows])) if rows else None,
+            "n_high": len(high), "answered_high": float(np.mean([r["answered"] for r in high])) if high else None}
+
+
 def study(args) -> dict:
     from recognizer.label_thresholds import load_negatives
     from recognizer.model_files import Calibration
@@ -116,7 +128,14 @@ def study(args) -> dict:
         raise SystemExit(f"{args.enrolled}'s first rows are not {args.trained}'s labels")
     cache = EmbeddingCache(Path(args.embeddings))
     pokedex_names = {info.pokedex_id: name for name, info in enrolled_labels.pokedex.items()}
-    new_ids = sorted(pid for pid in pokedex_names if pid not in trained.label_of and cache.path(pid).is_file())
+    from heldout.cries import parse_ids
+
+    unknown_ids = set(parse_ids(args.unknown_ids)) if args.unknown_ids else set()
+    if unknown_ids & set(trained.label_of):
+        raise SystemExit(f"--unknown-ids {args.unknown_ids}: includes species {args.trained} was trained on")
+    unknown = {pokedex_names[pid] for pid in unknown_ids if pid in pokedex_names}
+    new_ids = sorted(pid for pid in pokedex_names
+                     if pid not in trained.label_of and pid not in unknown_ids and cache.path(pid).is_file())
     new_labels = [pokedex_names[pid] for pid in new_ids]
     labels = trained.labels + new_labels
     fit_x, fit_y, held_x, held_y = training_examples(cache, trained, new_ids, args.held_captures,
@@ -125,7 +144,9 @@ def study(args) -> dict:
     solver = np.linalg.pinv(trained.weights.T.astype(np.float64))  # logits - b -> the input's span component
     print(f"{len(fit_x)} fit examples, {len(held_x)} held-back captures, {len(new_ids)} new rows; span {len(basis)} "
           f"of {trained.weights.shape[1]} dimensions", flush=True)
-    sets = {name: load_scored(Path(args.scores_dir) / file) for name, file in SCORES.items()}
+    everything = {name: load_scored(Path(args.scores_dir) / file) for name, file in SCORES.items()}
+    sets = {name: [r for r in scored if r.label not in unknown] for name, scored in everything.items()}
+    strangers = {name: [r for r in scored if r.label in unknown] for name, scored in everything.items() if unknown}
     start = Calibration(temperature=1.0, threshold=0.5)
     trained_rows = np.arange(len(trained.labels))
     new_rows = np.arange(len(trained.labels), len(labels))
@@ -152,6 +173,8 @@ def study(args) -> dict:
             calibration = fit_app_calibration(moved["validation"], labels, args.target_precision, start)[0]
             entry |= {"temperature": calibration.temperature, "threshold": calibration.threshold, "sets": {
                 name: replayed_by_kind(scored, labels, calibration, set(new_labels)) for name, scored in moved.items()}}
+            entry["unknown"] = {name: answered_shares(with_new_rows(scored, trained, rows, solver), labels, calibration)
+                                for name, scored in strangers.items()}
         out.append(entry)
     return {"entries": out, "new_rows": len(new_ids), "fit_examples": len(fit_x), "span": len(basis)}
 
@@ -168,6 +191,9 @@ def table(result: dict) -> str:
                     lines.append(f"| {e['l2']:g} | {e['temperature']:.3f} | {e['threshold']:.3f} | {name} | "
                                  f"{'fitted' if kind == 'enrolled' else kind} | " + " | ".join(cells) + " |")
             totals.append(all_species_line(f"L2 {e['l2']:g}, {name}", summary))
+        for name, shares in e.get("unknown", {}).items():
+            totals.append(f"L2 {e['l2']:g}, {name}, species with no row ({shares['n']} recordings): answered "
+                          f"{shares['answered']:.1%}, at ≥ 10 dB {shares['answered_high']:.1%} (every answer wrong)")
         for kind, fit in e["fits"].items():
             checks.append(f"L2 {e['l2']:g}, rows in the {kind} embedding: held-back captures (builder's chain) top-1 "
                           f"new {fit['held_captures_top1_new']:.1%}, trained {fit['held_captures_top1_trained']:.1%}; "
@@ -186,6 +212,8 @@ def main() -> None:
     parser.add_argument("--l2", default="1e-3", help="comma-separated penalties")
     parser.add_argument("--trained-weight", type=float, default=1.0,
                         help="weight of the trained species' examples in the fit (the new ones' is 1)")
+    parser.add_argument("--unknown-ids", help="species left out of the fit (e.g. 906-1025): how often the app answers "
+                                              "their recordings anyway; the calibration is fitted without them")
     parser.add_argument("--check-span", action="store_true", help="also fit rows on the whole embedding")
     parser.add_argument("--target-precision", type=float, default=0.98)
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "fitted_rows_study.json"))
