@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
@@ -29,8 +28,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.trained_vs_enrolled import COLUMNS, all_species_line, kind_cells, replayed_by_kind  # noqa: E402
-from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+from benchmarks.results_file import UPDATE_HELP, results_file, write_results  # noqa: E402
+from benchmarks.trained_vs_enrolled import all_species_line, kind_cells, replayed_by_kind  # noqa: E402
 
 SCORES = {"validation": "window_scores_validation.npz", "held-out simulator": "window_scores_heldout.npz",
           "real parts": "window_scores_real_parts.npz"}
@@ -108,14 +107,9 @@ def main() -> None:
     shifts = [float(s) for s in args.shifts.split(",")]
     target = None if args.model_calibration else args.target_precision
     entries = study(args.model, Path(args.scores_dir), shifts, target)
-    out = results_file(args.output, args.update)
-    out.write_text(json.dumps({"model": args.model, "scores_dir": args.scores_dir, "target_precision": target,
-                               "shifts": [e | {"shift": str(e["shift"])} for e in entries]},
-                              indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    text = table(entries)
-    out.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"wrote {out}")
+    write_results(results_file(args.output, args.update),
+                  {"model": args.model, "scores_dir": args.scores_dir, "target_precision": target,
+                   "shifts": [e | {"shift": str(e["shift"])} for e in entries]}, table(entries))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from benchmarks.results_file import UPDATE_HELP, results_file  # noqa: E402
+from benchmarks.results_file import UPDATE_HELP, results_file, write_results  # noqa: E402
 from benchmarks.trained_vs_enrolled import all_species_line, kind_cells, replayed_by_kind  # noqa: E402
 
 SCORES = {"validation": "window_scores_validation.npz", "held-out simulator": "window_scores_heldout.npz",
@@ -221,13 +220,7 @@ def main() -> None:
     args = parser.parse_args()
     args.l2 = [float(s) for s in args.l2.split(",")]
     result = study(args)
-    out = results_file(args.output, args.update)
-    out.write_text(json.dumps({k: v for k, v in vars(args).items()} | result, indent=2, ensure_ascii=False) + "\n",
-                   encoding="utf-8")
-    text = table(result)
-    out.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"wrote {out}")
+    write_results(results_file(args.output, args.update), vars(args) | result, table(result))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ A run on another machine (or a quick check) must not silently replace the number
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -26,3 +27,11 @@ def results_file(path: str | Path, update: bool = False) -> Path:
     RUNS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     return RUNS / f"{path.relative_to(RESULTS).with_suffix('').as_posix().replace('/', '-')}-{stamp}{path.suffix}"
+
+
+def write_results(out: Path, data: dict, table: str) -> None:
+    """``data`` as JSON at ``out`` and ``table`` (markdown) beside it as ``.md``; the table printed, then where."""
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    print(f"wrote {out}")
