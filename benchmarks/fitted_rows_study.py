@@ -68,17 +68,14 @@ def training_examples(cache, head: Head, new_ids: list[int], held_captures: int,
                       negatives=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit examples (the references and the first captures of every cry) and targets, and the held-back captures'
     examples and targets; ``no_cry`` takes the stored negatives."""
-    from trainer.fitted_rows import examples
+    from recognizer.predict import NO_CRY_LABEL
+    from trainer.fitted_rows import examples, species_targets
 
-    index = {label: i for i, label in enumerate(head.labels)}
-    targets = {pid: index[name] for pid, name in head.label_of.items()} | {
-        pid: len(head.labels) + k for k, pid in enumerate(new_ids)}
+    targets = species_targets(head.labels, head.label_of, new_ids)
+    no_cry = head.labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in head.labels else None
     cut = captures_per_cry - held_captures
-    fit_x, fit_y = examples(cache, targets, (-1, cut))
+    fit_x, fit_y = examples(cache, targets, (-1, cut), negatives, no_cry)
     held_x, held_y = examples(cache, targets, (cut, captures_per_cry))
-    if negatives is not None and "no_cry" in index:
-        fit_x = np.concatenate([fit_x, negatives.embeddings])
-        fit_y = np.concatenate([fit_y, np.full(len(negatives.embeddings), index["no_cry"])])
     return fit_x, fit_y, held_x, held_y
 
 
@@ -157,8 +154,8 @@ def study(args) -> dict:
             fits["whole"] = fit_x
         for kind, x in fits.items():
             t = time.perf_counter()
-            weight = np.where(fit_y < len(trained.labels), args.trained_weight, 1.0)
-            rows = fit_rows(x, fit_y, trained.weights, trained.biases, len(new_ids), l2=l2, sample_weight=weight)
+            rows = fit_rows(x, fit_y, trained.weights, trained.biases, len(new_ids), l2=l2,
+                            fixed_weight=args.trained_weight)
             w = np.vstack([trained.weights, rows.weights])
             b = np.concatenate([trained.biases, rows.biases])
             held = held_x if kind == "whole" else (held_x @ basis.T) @ basis

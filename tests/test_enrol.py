@@ -10,7 +10,7 @@ import pytest
 from frontend.audio import SAMPLE_RATE
 from recognizer.enrol import EnrolError, enrol, main
 from tests.synthetic import fake_cry, write_audio
-from tests.tiny_model import LABELS, species_cry, trained_tiny_model
+from tests.tiny_model import LABELS, species_cry, tiny_model_with_row_maps, trained_tiny_model
 
 NEW_CLASS = 5
 """A fake_cry class the tiny model never trained on (a falling 523 Hz call; the trained ones rise)."""
@@ -256,19 +256,11 @@ def test_row_per_recording_gives_each_recording_its_row_and_the_recogniser_one_g
 def test_row_per_recording_takes_the_captures_nearest_to_each_recording(tmp_path):
     """With captures, each recording's row is the captures map's row for its windows and the captures nearest to
     its prototype: the captures of one rendition do not pull the other's row."""
-    import shutil
-
     from recognizer.enrol import enrolled_rows, enrolment_maps, prototype_direction, window_embeddings
     from recognizer.loading import load_model
-    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
 
-    folder = tmp_path / "mapped"
-    shutil.copytree(trained_tiny_model(), folder)
-    width = load_model(str(folder)).model.config.hidden_size
     rng = np.random.default_rng(3)
-    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
-        save_row_map(folder, RowMap(np.eye(width + 1) + 0.1 * rng.standard_normal((width + 1, width + 1)), 0.1, 12, 0.9),
-                     name)
+    folder = tiny_model_with_row_maps(tmp_path / "mapped", rng, 0.1)
     bundle = load_model(str(folder))
     sounds = [fake_cry(NEW_CLASS, 1.2, seed=11), fake_cry(NEW_CLASS + 2, 0.9, seed=12)]
     refs = [window_embeddings(bundle, [s]) for s in sounds]
@@ -287,8 +279,6 @@ def test_capture_rows_split_the_captures_into_groups_each_with_a_row(tmp_path):
     """``--capture-rows K``: the captures' windows are split by k-means into no more groups than leave
     MIN_CAPTURE_WINDOWS_PER_ROW windows to each, and each group, with the references, gets the captures map's row; too few
     windows for two groups leave one row, the same as without the flag; asking for groups without captures is refused."""
-    import shutil
-
     from recognizer.enrol import (
         MIN_CAPTURE_WINDOWS_PER_ROW,
         capture_groups,
@@ -298,7 +288,6 @@ def test_capture_rows_split_the_captures_into_groups_each_with_a_row(tmp_path):
         window_embeddings,
     )
     from recognizer.loading import load_model
-    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
 
     rng = np.random.default_rng(4)
     blobs = np.concatenate([rng.normal(0, 0.1, (7, 8)) + 3.0, rng.normal(0, 0.1, (9, 8)) - 3.0]).astype(np.float32)
@@ -306,12 +295,7 @@ def test_capture_rows_split_the_captures_into_groups_each_with_a_row(tmp_path):
     assert sorted(len(g) for g in groups) == [7, 9] and all(len(np.unique(np.sign(g))) == 1 for g in groups)
     assert len(capture_groups(blobs[: 2 * MIN_CAPTURE_WINDOWS_PER_ROW - 1], 8)) == 1
 
-    folder = tmp_path / "mapped"
-    shutil.copytree(trained_tiny_model(), folder)
-    width = load_model(str(folder)).model.config.hidden_size
-    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
-        save_row_map(folder, RowMap(np.eye(width + 1) + 0.1 * rng.standard_normal((width + 1, width + 1)), 0.1, 12, 0.9),
-                     name)
+    folder = tiny_model_with_row_maps(tmp_path / "mapped", rng, 0.1)
     bundle = load_model(str(folder))
     maps = enrolment_maps(bundle)
     sound = fake_cry(NEW_CLASS, 1.0, seed=11)

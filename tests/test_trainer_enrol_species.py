@@ -12,7 +12,7 @@ import pytest
 from tests.fake_sources import SPECIES as FAKE_SPECIES
 from tests.fake_sources import FakeSpecies, pokeapi_csvs
 from tests.synthetic import fake_cry, write_audio
-from tests.tiny_model import LABELS, SPECIES, species_cry, trained_tiny_model
+from tests.tiny_model import LABELS, SPECIES, species_cry, tiny_model_with_row_maps, trained_tiny_model
 from trainer.enrol_species import EnrolSpeciesArguments, RowCache, enrol_species, main
 
 SQUIRTLE = FakeSpecies(7, "squirtle", 1, {"en": "Squirtle", "fr": "Carapuce", "ja-hrkt": "ゼニガメ", "de": "Schiggy",
@@ -169,16 +169,7 @@ def test_a_cut_run_resumes_from_its_cached_rows_and_two_workers_make_the_same_ro
 
 
 def test_captures_move_the_rows_and_the_same_seed_draws_the_same_captures(mirror, tmp_path, small_capture_chain):
-    from recognizer.loading import load_model
-    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
-
-    folder = tmp_path / "mapped"
-    shutil.copytree(trained_tiny_model(), folder)
-    width = load_model(str(folder)).model.config.hidden_size
-    rng = np.random.default_rng(5)
-    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
-        save_row_map(folder, RowMap(np.eye(width + 1) + 0.2 * rng.standard_normal((width + 1, width + 1)), 0.1, 12, 0.9),
-                     name)
+    folder = tiny_model_with_row_maps(tmp_path / "mapped", np.random.default_rng(5), 0.2)
     runs = [enrol_species(arguments(mirror, tmp_path / f"c{k}", model=str(folder), ids="152", captures_per_cry=2))
             for k in range(2)]
     enrol_species(arguments(mirror, tmp_path / "refs", model=str(folder), ids="152"))

@@ -60,6 +60,7 @@ def test_the_cache_keeps_what_was_put_and_first_windows_are_the_located_ones(tmp
     back = cache.get(7)
     assert np.array_equal(back.embeddings, found.embeddings) and np.array_equal(back.window, found.window)
     assert np.array_equal(back.first_windows(), found.embeddings[:3])
+    assert np.array_equal(back.first_windows((-1, 0)), found.embeddings[[0, 2]])  # the clean references alone
     assert [p.name for p in (tmp_path / "cache").iterdir()] == ["7.npz"]  # no temporary file left behind
 
 
@@ -70,7 +71,7 @@ def test_weighting_the_trained_examples_keeps_more_of_them_theirs():
     fixed_w, fixed_b = np.zeros((1, 2)), np.zeros(1)
 
     def kept(weight):
-        rows = fit_rows(x, y, fixed_w, fixed_b, new=1, l2=1e-4, sample_weight=np.where(y == 0, weight, 1.0))
+        rows = fit_rows(x, y, fixed_w, fixed_b, new=1, l2=1e-4, fixed_weight=weight)
         logits = x @ np.vstack([fixed_w, rows.weights]).T + np.concatenate([fixed_b, rows.biases])
         return np.mean(logits.argmax(1)[y == 0] == 0)
 

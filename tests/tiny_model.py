@@ -83,6 +83,20 @@ def trained_tiny_model(steps: int = 300, seed: int = 2) -> Path:
     return folder
 
 
+def tiny_model_with_row_maps(folder: Path, rng: np.random.Generator, spread: float) -> Path:
+    """A copy of :func:`trained_tiny_model` at ``folder`` with both enrolment maps (``recognizer.row_map``): the
+    identity plus ``spread`` × noise from ``rng``, so enrolment has maps to apply without fitting them."""
+    from recognizer.loading import load_model
+    from recognizer.row_map import CAPTURES_ROW_MAP_FILE, ROW_MAP_FILE, RowMap, save_row_map
+
+    shutil.copytree(trained_tiny_model(), folder)
+    width = load_model(str(folder)).model.config.hidden_size
+    for name in (ROW_MAP_FILE, CAPTURES_ROW_MAP_FILE):
+        save_row_map(folder, RowMap(np.eye(width + 1) + spread * rng.standard_normal((width + 1, width + 1)), 0.1, 12,
+                                    0.9), name)
+    return folder
+
+
 def build_tiny_model(
     path: str | Path,
     *,

@@ -250,24 +250,19 @@ def fitted_species_rows(args: EnrolSpeciesArguments, bundle, by_id: dict[int, li
     from recognizer.label_thresholds import load_negatives
     from recognizer.predict import NO_CRY_LABEL
     from trainer.enrol_map import cries_by_id
-    from trainer.fitted_rows import embed_all, examples, fit_rows
+    from trainer.fitted_rows import embed_all, examples, fit_rows, species_targets
 
     renditions = tuple(r.strip() for r in args.renditions.split(",") if r.strip())
     trained_cries = cries_by_id(args.cries_dir, sorted(trained), renditions)
     embed_all(args.model, {**trained_cries, **by_id}, cache, args.captures_per_cry, args.seed, args.workers, args.threads)
-    row_of = {label: i for i, label in enumerate(bundle.labels)}
     new_ids = sorted(by_id)
-    targets = {pid: row_of[trained[pid]] for pid in trained_cries} | {pid: len(row_of) + k for k, pid in enumerate(new_ids)}
-    x, y = examples(cache, targets)
-    negatives = load_negatives(bundle.directory)
-    if negatives is not None and NO_CRY_LABEL in row_of:
-        x = np.concatenate([x, negatives.embeddings])
-        y = np.concatenate([y, np.full(len(negatives.embeddings), row_of[NO_CRY_LABEL])])
+    targets = species_targets(bundle.labels, {pid: trained[pid] for pid in trained_cries}, new_ids)
+    no_cry = bundle.labels.index(NO_CRY_LABEL) if NO_CRY_LABEL in bundle.labels else None
+    x, y = examples(cache, targets, negatives=load_negatives(bundle.directory), no_cry_row=no_cry)
     dense = bundle.model.classifier.dense
     started = time.perf_counter()
-    weight = np.where(y < len(row_of), args.trained_weight, 1.0)
     fitted = fit_rows(x, y, dense.weight.detach().float().numpy(), dense.bias.detach().float().numpy(), len(new_ids),
-                      l2=args.l2, sample_weight=weight)
+                      l2=args.l2, fixed_weight=args.trained_weight)
     logger.info("%d rows fitted on %d examples (loss %.3f, %.0f s)", len(new_ids), len(x), fitted.loss,
                 time.perf_counter() - started)
     return {pid: (fitted.weights[k : k + 1], fitted.biases[k : k + 1]) for k, pid in enumerate(new_ids)}

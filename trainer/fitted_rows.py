@@ -48,9 +48,13 @@ class SpeciesEmbeddings:
     capture: np.ndarray
     window: np.ndarray
 
-    def first_windows(self) -> np.ndarray:
-        """Embeddings of each recording's first window (where the app's locator puts the cry)."""
-        return self.embeddings[self.window == 0]
+    def first_windows(self, captures: tuple[int, int] | None = None) -> np.ndarray:
+        """Embeddings of each recording's first window (where the app's locator puts the cry); with ``captures`` =
+        (lo, hi) only those of the recordings whose capture index lies in [lo, hi) (-1: the clean reference)."""
+        keep = self.window == 0
+        if captures is not None:
+            keep &= (self.capture >= captures[0]) & (self.capture < captures[1])
+        return self.embeddings[keep]
 
 
 class EmbeddingCache:
@@ -137,20 +141,28 @@ def embed_all(model: str, by_id: dict[int, list[np.ndarray]], cache: EmbeddingCa
             done.result()
 
 
-def examples(cache: EmbeddingCache, targets: dict[int, int], captures: tuple[int, int] | None = None
-             ) -> tuple[np.ndarray, np.ndarray]:
-    """Examples (each recording's first window) and targets (``targets``: pokédex id → head row) from ``cache``; with
-    ``captures`` = (lo, hi) only the recordings whose capture index lies in [lo, hi) (-1: the clean reference)."""
+def species_targets(labels: list[str], trained: dict[int, str], new_ids: list[int]) -> dict[int, int]:
+    """Pokédex id → head row: a trained species' own row among ``labels``, the new ones after them in ``new_ids``'
+    order."""
+    row_of = {label: i for i, label in enumerate(labels)}
+    return {pid: row_of[name] for pid, name in trained.items()} | {pid: len(labels) + k for k, pid in enumerate(new_ids)}
+
+
+def examples(cache: EmbeddingCache, targets: dict[int, int], captures: tuple[int, int] | None = None,
+             negatives=None, no_cry_row: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Examples (each recording's first window, :meth:`SpeciesEmbeddings.first_windows`) and targets (``targets``:
+    pokédex id → head row) from ``cache``, and ``negatives`` (a :class:`recognizer.label_thresholds.NegativeWindows`)
+    as ``no_cry_row``'s when both are given."""
     xs, ys = [], []
     for pid in sorted(targets):
         found = cache.get(pid)
         if found is None:
             raise ValueError(f"species {pid}: no embeddings in {cache.directory}; expected every species embedded first")
-        keep = found.window == 0
-        if captures is not None:
-            keep &= (found.capture >= captures[0]) & (found.capture < captures[1])
-        xs.append(found.embeddings[keep])
-        ys.append(np.full(int(keep.sum()), targets[pid], np.int64))
+        xs.append(found.first_windows(captures))
+        ys.append(np.full(len(xs[-1]), targets[pid], np.int64))
+    if negatives is not None and no_cry_row is not None:
+        xs.append(negatives.embeddings)
+        ys.append(np.full(len(negatives.embeddings), no_cry_row, np.int64))
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -164,11 +176,11 @@ class FittedRows:
 
 
 def fit_rows(x: np.ndarray, y: np.ndarray, fixed_weights: np.ndarray, fixed_biases: np.ndarray, new: int,
-             l2: float = DEFAULT_L2, max_iterations: int = MAX_ITERATIONS, init: tuple[np.ndarray, np.ndarray] | None = None,
-             sample_weight: np.ndarray | None = None) -> FittedRows:
+             l2: float = DEFAULT_L2, fixed_weight: float = 1.0, max_iterations: int = MAX_ITERATIONS) -> FittedRows:
     """Fit ``new`` rows after the ``fixed`` ones: softmax over [fixed rows; new rows] of ``x`` (examples × hidden, the
     head's input), cross-entropy against ``y`` (row indices: < len(fixed) for a fixed row's examples, else a new
-    row's), plus ``l2`` × the new rows' squared norm. ``init`` starts from given rows (default zeros)."""
+    row's), a fixed row's examples weighted ``fixed_weight`` against a new row's 1, plus ``l2`` × the new rows'
+    squared norm. The rows start at zero (the problem is convex)."""
     import torch
 
     x, y = np.asarray(x, np.float32), np.asarray(y, np.int64)
@@ -183,10 +195,9 @@ def fit_rows(x: np.ndarray, y: np.ndarray, fixed_weights: np.ndarray, fixed_bias
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     fixed_logits = xt @ torch.from_numpy(np.asarray(fixed_weights, np.float32)).T + torch.from_numpy(
         np.asarray(fixed_biases, np.float32))
-    w0, b0 = init if init is not None else (np.zeros((new, x.shape[1]), np.float32), np.zeros(new, np.float32))
-    w = torch.tensor(np.asarray(w0, np.float32), requires_grad=True)
-    b = torch.tensor(np.asarray(b0, np.float32), requires_grad=True)
-    weight = torch.ones(len(x)) if sample_weight is None else torch.from_numpy(np.asarray(sample_weight, np.float32))
+    w = torch.zeros((new, x.shape[1]), requires_grad=True)
+    b = torch.zeros(new, requires_grad=True)
+    weight = torch.where(yt < fixed, float(fixed_weight), 1.0)
     weight = weight / weight.sum()
     optimizer = torch.optim.LBFGS([w, b], lr=1.0, max_iter=max_iterations, history_size=20,
                                   line_search_fn="strong_wolfe", tolerance_grad=1e-6, tolerance_change=1e-9)
